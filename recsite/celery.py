@@ -1,0 +1,13 @@
+"""The Celery app. Queues: `default` (CPU work) and `gpu` (fine-tuning, generation, embedding)."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recsite.settings")
+
+app = Celery("cinematch")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (Queue("default"), Queue("gpu"))
+app.autodiscover_tasks(["workers"])
