@@ -1,0 +1,89 @@
+"""What the readers produce: plain records, independent of any file layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ImportFileError(ValueError):
+    """A data file that cannot be imported: names the file, the line and the reason."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}, line {line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class CreditRecord:
+    name: str
+    role: str  # "director", "writer" or "cast"
+    order: int = 0
+    character: str = ""
+    tmdb_person_id: int | None = None
+
+
+@dataclass
+class MovieRecord:
+    title: str
+    year: int | None = None
+    original_title: str = ""  # TMDB's title in the original language; a second join key
+    movielens_id: int | None = None
+    source_item_id: int | None = None  # the item id inside its own file, when not a MovieLens id
+    tmdb_id: int | None = None
+    imdb_id: str | None = None
+    genres: list[str] = field(default_factory=list)
+    overview: str = ""
+    tagline: str = ""
+    keywords: list[str] = field(default_factory=list)
+    runtime: int | None = None
+    popularity: float | None = None
+    credits: list[CreditRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    user_id: int  # the user's id inside the dataset
+    item_id: int  # the movie's id inside the dataset (movielens_id or source_item_id)
+    value: float
+    timestamp: int  # seconds since the epoch
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    user_id: int
+    item_id: int
+    tag: str
+    timestamp: int
+
+
+@dataclass
+class Dataset:
+    """One source's contents. `item_key` says which MovieRecord field ratings refer to."""
+
+    name: str
+    movies: list[MovieRecord]
+    ratings: list[RatingRecord] = field(default_factory=list)
+    tags: list[TagRecord] = field(default_factory=list)
+    item_key: str = "movielens_id"
+    files: list[Path] = field(default_factory=list)
+
+
+def parse_rating_value(raw: str, path: Path | str, line: int) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImportFileError(path, line, f"rating {raw!r} is not a number") from None
+    if not 0.5 <= value <= 5.0 or value * 2 != int(value * 2):
+        raise ImportFileError(path, line, f"rating {raw!r} is not 0.5 to 5.0 in half steps")
+    return value
+
+
+def parse_int(raw: str, what: str, path: Path | str, line: int) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImportFileError(path, line, f"{what} {raw!r} is not an integer") from None
