@@ -1,0 +1,78 @@
+from django.contrib import admin
+
+from catalog.models import Credit, Genre, ImportRun, Movie, Person, Profile, Rating, Tag, TaggedMovie
+
+
+class CreditInline(admin.TabularInline):
+    model = Credit
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Movie)
+class MovieAdmin(admin.ModelAdmin):
+    list_display = ["title", "year", "rating_count", "rating_mean", "movielens_id", "tmdb_id", "imdb_id", "has_overview"]
+    list_filter = ["genres", ("overview", admin.EmptyFieldListFilter), "year"]
+    search_fields = ["title", "=movielens_id", "=tmdb_id", "=imdb_id"]
+    filter_horizontal = ["genres"]
+    readonly_fields = ["rating_count", "rating_mean", "created_at", "updated_at"]
+    inlines = [CreditInline]
+
+    @admin.display(boolean=True, description="overview")
+    def has_overview(self, movie: Movie) -> bool:
+        return bool(movie.overview)
+
+
+@admin.register(Genre)
+class GenreAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "tmdb_id"]
+    search_fields = ["name"]
+
+
+@admin.register(Credit)
+class CreditAdmin(admin.ModelAdmin):
+    list_display = ["movie", "person", "role", "order", "character"]
+    list_filter = ["role"]
+    search_fields = ["movie__title", "person__name"]
+    raw_id_fields = ["movie", "person"]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["user", "movie", "value", "rated_at"]
+    list_filter = ["value", "rated_at"]
+    search_fields = ["user__username", "movie__title"]
+    raw_id_fields = ["user", "movie"]
+    date_hierarchy = "rated_at"
+
+
+@admin.register(TaggedMovie)
+class TaggedMovieAdmin(admin.ModelAdmin):
+    list_display = ["user", "movie", "tag", "created_at"]
+    search_fields = ["tag__name", "movie__title", "user__username"]
+    raw_id_fields = ["user", "movie", "tag"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "source", "external_id"]
+    list_filter = ["source"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["source", "finished_at", "fingerprint"]
+    list_filter = ["source"]
+    readonly_fields = ["source", "fingerprint", "stats", "finished_at"]

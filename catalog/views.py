@@ -1,0 +1,115 @@
+"""Server-rendered pages: home, browse, movie detail, rating, sign-up, my ratings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from catalog.forms import RatingForm, SignupForm
+from catalog.models import Genre, Movie
+from catalog.selectors import decades, movie_detail, movie_list, user_rating_for, user_ratings
+from catalog.services import rating_delete, rating_upsert, user_signup
+
+PAGE_SIZE = 24
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    context = {
+        "popular": movie_list(sort="popular")[:12],
+        "top": movie_list(sort="top")[:12],
+        "genres": Genre.objects.all(),
+    }
+    return render(request, "catalog/home.html", context)
+
+
+def browse(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:200]
+    genre = request.GET.get("genre", "").strip()[:64]
+    sort = request.GET.get("sort", "popular")
+    decade_raw = request.GET.get("decade", "").strip()
+    decade = int(decade_raw) if decade_raw.isdigit() and int(decade_raw) % 10 == 0 else None
+    page = Paginator(movie_list(search=search, genre=genre, decade=decade, sort=sort), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "search": search,
+        "genre": genre,
+        "decade": decade,
+        "sort": sort,
+        "genres": Genre.objects.all(),
+        "decades": decades(),
+        "query_string": query.urlencode(),
+    }
+    return render(request, "catalog/browse.html", context)
+
+
+def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
+    try:
+        movie = movie_detail(movie_id=movie_id)
+    except Movie.DoesNotExist:
+        raise Http404("No such movie.") from None
+    credits = list(movie.credits.all())
+    context = {
+        "movie": movie,
+        "directors": [c.person.name for c in credits if c.role == "director"],
+        "cast": [c.person.name for c in credits if c.role == "cast"],
+        "my_rating": user_rating_for(user=request.user, movie=movie),
+        "rating_choices": RatingForm.base_fields["rating"].choices,
+    }
+    return render(request, "catalog/movie.html", context)
+
+
+@login_required
+@require_POST
+def rate(request: HttpRequest, movie_id: int) -> HttpResponse:
+    """Rate or un-rate a movie. Plain form posts redirect back; fetch() calls get JSON."""
+    movie = get_object_or_404(Movie, pk=movie_id)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if request.POST.get("action") == "remove":
+        rating_delete(user=request.user, movie=movie)
+        message, payload = "Rating removed.", {"rating": None}
+    else:
+        form = RatingForm(request.POST)
+        if not form.is_valid():
+            error = form.errors["rating"][0]
+            if wants_json:
+                return JsonResponse({"error": error}, status=400)
+            messages.error(request, error)
+            return redirect("movie", movie_id=movie.id)
+        rating, _ = rating_upsert(user=request.user, movie=movie, value=form.cleaned_data["rating"])
+        message, payload = f"You rated {movie.title} {rating.value} stars.", {"rating": float(rating.value)}
+    if wants_json:
+        movie.refresh_from_db(fields=["rating_count", "rating_mean"])
+        payload.update(message=message, rating_count=movie.rating_count, rating_mean=movie.rating_mean)
+        return JsonResponse(payload)
+    messages.success(request, message)
+    # Only a known page name, never a URL from the form: no open redirect.
+    if request.POST.get("next") == "my_ratings":
+        return redirect("my_ratings")
+    return redirect("movie", movie_id=movie.id)
+
+
+@login_required
+def my_ratings(request: HttpRequest) -> HttpResponse:
+    page = Paginator(user_ratings(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "catalog/my_ratings.html", {"page": page})
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_signup(username=form.cleaned_data["username"], password=form.cleaned_data["password1"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}! Rate a few movies you have seen.")
+        return redirect("browse")
+    return render(request, "registration/signup.html", {"form": form})

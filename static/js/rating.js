@@ -1,0 +1,38 @@
+// Progressive enhancement for the rating form: choosing a star saves at once, without a reload.
+// Without JavaScript the same form posts and the page reloads.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("[data-rating-form]")) {
+    const status = form.querySelector("[data-rating-status]");
+    const removeButton = form.querySelector("[data-remove]");
+    const saveButton = form.querySelector("[data-save]");
+    const average = document.getElementById("average");
+    if (saveButton) saveButton.hidden = true;
+
+    async function send(action, value) {
+      const body = new FormData(form);
+      body.set("action", action);
+      if (value !== undefined) body.set("rating", value);
+      status.textContent = "Saving…";
+      try {
+        const response = await fetch(form.action, {
+          method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
+        });
+        const data = await response.json();
+        if (!response.ok) throw new Error(data.error || "Could not save your rating.");
+        status.textContent = data.rating === null ? "You have not rated this movie." : `You rated this ${data.rating} stars.`;
+        removeButton.hidden = data.rating === null;
+        if (data.rating === null) for (const input of form.querySelectorAll("input[name=rating]")) input.checked = false;
+        if (average) average.textContent = data.rating_count
+          ? `★ ${data.rating_mean.toFixed(2)} from ${data.rating_count} rating${data.rating_count === 1 ? "" : "s"}`
+          : "Not rated yet";
+      } catch (error) {
+        status.textContent = error.message;
+      }
+    }
+
+    form.addEventListener("change", (event) => {
+      if (event.target.name === "rating") send("rate", event.target.value);
+    });
+    removeButton.addEventListener("click", (event) => { event.preventDefault(); send("remove"); });
+  }
+});
