@@ -1,0 +1,145 @@
+"""Importers on small files the tests write: layouts, idempotence, bad lines, atomicity."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError
+
+from catalog.importers.movielens import read_movielens_folder
+from catalog.importers.records import Dataset, ImportFileError, MovieRecord, RatingRecord
+from catalog.imports import dataset_import
+from catalog.models import Credit, Movie, Profile, Rating, TaggedMovie
+from tests.catalog.files import latest_small_folder, ml1m_folder, ml100k_folder, tmdb_pair, write
+
+pytestmark = pytest.mark.django_db
+
+
+def _import(folder, *args) -> str:
+    out = StringIO()
+    call_command("import_movielens", str(folder), *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def _table_counts() -> tuple[int, ...]:
+    return (Movie.objects.count(), Rating.objects.count(), Profile.objects.count(), TaggedMovie.objects.count())
+
+
+def test_latest_small_layout_imports_movies_users_ratings_tags_and_link_ids(tmp_path):
+    _import(latest_small_folder(tmp_path / "ml-latest-small"))
+
+    assert _table_counts() == (4, 5, 3, 2)
+    hangover = Movie.objects.get(movielens_id=69122)
+    assert (hangover.title, hangover.year, hangover.tmdb_id, hangover.imdb_id) == ("The Hangover", 2009, 18785, "tt1119646")
+    toy = Movie.objects.get(movielens_id=1)
+    assert sorted(toy.genres.values_list("name", flat=True)) == ["Adventure", "Animation", "Children", "Comedy", "Fantasy"]
+    assert (toy.rating_count, toy.rating_mean) == (2, 4.5)
+    user = Profile.objects.get(source="ml-latest-small", external_id=2).user
+    assert not user.has_usable_password()
+    assert sorted(Rating.objects.filter(user=user).values_list("value", flat=True)) == [0.5, 5.0]
+
+
+def test_importing_the_same_folder_twice_changes_nothing(tmp_path):
+    folder = latest_small_folder(tmp_path / "small")
+    _import(folder)
+    before = _table_counts()
+    assert "imported already" in _import(folder)
+    _import(folder, "--force")
+    assert _table_counts() == before
+
+
+def test_ml1m_layout_imports_with_integer_ratings_and_normalised_genres(tmp_path):
+    _import(ml1m_folder(tmp_path / "ml-1m"))
+    toy = Movie.objects.get(movielens_id=1)
+    assert "Children" in toy.genres.values_list("name", flat=True)
+    assert Rating.objects.count() == 3
+    assert Profile.objects.filter(source="ml-1m").count() == 2
+
+
+def test_ml100k_items_join_existing_movies_by_title_and_year(tmp_path):
+    _import(latest_small_folder(tmp_path / "small"))
+    _import(ml100k_folder(tmp_path / "ml-100k"))
+    # Toy Story exists already (from the first import), GoldenEye is new.
+    assert Movie.objects.filter(title="Toy Story").count() == 1
+    assert Movie.objects.get(title="GoldenEye").movielens_id is None
+    assert Rating.objects.filter(movie__title="Toy Story").count() == 3
+    _import(ml100k_folder(tmp_path / "ml-100k"), "--force")
+    assert Movie.objects.filter(title="GoldenEye").count() == 1
+
+
+def test_tmdb_pair_enriches_by_tmdb_id_and_adds_unknown_films(tmp_path):
+    _import(latest_small_folder(tmp_path / "small"))
+    movies_csv, credits_csv = tmdb_pair(tmp_path / "tmdb")
+    call_command("import_tmdb", str(movies_csv), str(credits_csv), stdout=StringIO(), stderr=StringIO())
+
+    toy = Movie.objects.get(movielens_id=1)
+    assert toy.overview.startswith("Led by Woody")
+    assert (toy.tagline, toy.runtime, toy.keywords) == ("The adventure takes off!", 81, ["toy", "friendship"])
+    assert list(Credit.objects.filter(movie=toy, role="cast").values_list("person__name", "character")) == [
+        ("Tom Hanks", "Woody"),
+        ("Tim Allen", "Buzz Lightyear"),
+    ]
+    assert Credit.objects.get(movie=toy, role="director").person.name == "John Lasseter"
+    assert Movie.objects.get(tmdb_id=99999).title == "Brand New Film"
+    assert Movie.objects.count() == 5
+
+
+def test_a_malformed_line_names_the_file_line_and_reason(tmp_path):
+    folder = latest_small_folder(
+        tmp_path / "bad", ratings="userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,four,964981247\n"
+    )
+    with pytest.raises(CommandError, match=r"ratings\.csv, line 3: rating 'four' is not a number"):
+        _import(folder)
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("1,1,5.5,964982703", "rating '5.5' is not 0.5 to 5.0 in half steps"),
+        ("1,1,3.3,964982703", "rating '3.3' is not 0.5 to 5.0 in half steps"),
+        ("1,777,4.0,964982703", "movieId 777 is not in movies.csv"),
+        ("1,1,4.0", "wrong number of fields"),
+    ],
+)
+def test_bad_rating_lines_are_rejected_with_their_reason(tmp_path, line, reason):
+    ratings = f"userId,movieId,rating,timestamp\n1,2,3.0,964982703\n{line}\n"
+    with pytest.raises(ImportFileError, match=f"line 3: {reason}"):
+        read_movielens_folder(latest_small_folder(tmp_path / "bad", ratings=ratings))
+
+
+def test_a_file_that_fails_halfway_leaves_the_database_unchanged(tmp_path):
+    _import(latest_small_folder(tmp_path / "good"))
+    before = _table_counts()
+    # A second dataset whose movies are fine but whose ratings break after valid lines.
+    bad = tmp_path / "bad"
+    write(bad / "movies.csv", "movieId,title,genres\n1,Toy Story (1995),Comedy\n500,New (2001),Drama\n")
+    write(bad / "ratings.csv", "userId,movieId,rating,timestamp\n9,1,4.0,1\n9,500,4.0,2\n9,x,4.0,3\n")
+    with pytest.raises(CommandError, match=r"ratings\.csv, line 4: movieId 'x' is not an integer"):
+        _import(bad)
+    assert _table_counts() == before
+    assert not Movie.objects.filter(movielens_id=500).exists()
+
+
+def test_a_failure_while_writing_rolls_back_the_movies_already_written():
+    # Readers validate ratings, so force a database-level failure after the movies are written.
+    dataset = Dataset(
+        name="broken",
+        movies=[MovieRecord(title="Written First", year=2000, movielens_id=42)],
+        ratings=[RatingRecord(user_id=1, item_id=42, value=7.0, timestamp=1)],
+    )
+    with pytest.raises(IntegrityError):
+        dataset_import(dataset=dataset)
+    assert not Movie.objects.filter(movielens_id=42).exists()
+    assert not Profile.objects.filter(source="broken").exists()
+
+
+def test_missing_columns_are_named(tmp_path):
+    folder = latest_small_folder(tmp_path / "cols")
+    write(folder / "movies.csv", "movieId,name\n1,Toy Story\n")
+    with pytest.raises(ImportFileError, match=r"movies\.csv, line 1: missing column\(s\) title, genres"):
+        read_movielens_folder(folder)
+
+
+def test_a_folder_that_is_not_movielens_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="not a MovieLens folder"):
+        _import(tmp_path)
