@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 # Half stars: 0.5, 1.0, ..., 5.0 (MovieLens' scale).
-RATING_VALUES = [Decimal(n) / 2 for n in range(1, 11)]
+RATING_VALUES = [(Decimal(n) / 2).quantize(Decimal("0.1")) for n in range(1, 11)]
 
 
 class Genre(models.Model):

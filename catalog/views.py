@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from catalog.forms import RatingForm, SignupForm
+from catalog.forms import RATING_CHOICES, RatingForm, SignupForm
 from catalog.models import Genre, Movie
 from catalog.selectors import decades, movie_detail, movie_list, user_rating_for, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
@@ -62,7 +62,7 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
         "directors": [c.person.name for c in credits if c.role == "director"],
         "cast": [c.person.name for c in credits if c.role == "cast"],
         "my_rating": user_rating_for(user=request.user, movie=movie),
-        "rating_choices": RatingForm.base_fields["rating"].choices,
+        "rating_choices": RATING_CHOICES,
     }
     return render(request, "catalog/movie.html", context)
 
