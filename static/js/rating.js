@@ -6,6 +6,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const removeButton = form.querySelector("[data-remove]");
     const saveButton = form.querySelector("[data-save]");
     const average = document.getElementById("average");
+    // Not form.action: the buttons named "action" shadow that property.
+    const url = form.getAttribute("action");
     if (saveButton) saveButton.hidden = true;
 
     async function send(action, value) {
@@ -14,11 +16,12 @@ document.addEventListener("DOMContentLoaded", () => {
       if (value !== undefined) body.set("rating", value);
       status.textContent = "Saving…";
       try {
-        const response = await fetch(form.action, {
+        const response = await fetch(url, {
           method: "POST", body, headers: { Accept: "application/json" }, credentials: "same-origin",
         });
-        const data = await response.json();
-        if (!response.ok) throw new Error(data.error || "Could not save your rating.");
+        const isJson = (response.headers.get("Content-Type") || "").includes("application/json");
+        const data = isJson ? await response.json() : {};
+        if (!response.ok || !isJson) throw new Error(data.error || "Could not save your rating: reload the page and try again.");
         status.textContent = data.rating === null ? "You have not rated this movie." : `You rated this ${data.rating} stars.`;
         removeButton.hidden = data.rating === null;
         if (data.rating === null) for (const input of form.querySelectorAll("input[name=rating]")) input.checked = false;

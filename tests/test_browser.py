@@ -1,0 +1,95 @@
+"""The site in a real browser: headless Chromium (Debian's package) driven by Selenium."""
+
+import shutil
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from catalog.models import Rating
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromedriver are not installed"),
+]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900"):  # fmt: skip
+        options.add_argument(flag)
+    # An explicit driver path: Selenium Manager would otherwise try to download one.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, condition, timeout=15):
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_signs_up_finds_a_movie_and_rates_it_with_half_stars(browser, live_server, make_movie):
+    heat = make_movie("Heat", 1995, ("Crime",), overview="A group of professional bank robbers.")
+    make_movie("Heathers", 1989, ("Comedy",))
+
+    browser.get(f"{live_server.url}/accounts/signup/")
+    browser.find_element(By.ID, "id_username").send_keys("cinephile")
+    browser.find_element(By.ID, "id_password1").send_keys("a-long-test-password")
+    browser.find_element(By.ID, "id_password2").send_keys("a-long-test-password")
+    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".account"), "cinephile"))
+
+    search = browser.find_element(By.ID, "nav-q")
+    search.send_keys("heat")
+    search.submit()
+    _wait(browser, EC.presence_of_element_located((By.XPATH, "//a[span[@class='card-title' and text()='Heat']]"))).click()
+    _wait(browser, EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Heat"))
+
+    # The stars are labels for visually hidden radios; clicking the 4.5 label saves by fetch().
+    browser.find_element(By.CSS_SELECTOR, "label[for='star-4.5']").click()
+    _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "You rated this 4.5 stars."))
+    assert _wait(browser, EC.text_to_be_present_in_element((By.ID, "average"), "from 1 rating"))
+    assert Rating.objects.get(user__username="cinephile", movie=heat).value == 4.5
+
+    browser.refresh()
+    assert browser.find_element(By.ID, "star-4.5").is_selected()
+
+    browser.find_element(By.CSS_SELECTOR, "[data-remove]").click()
+    _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "not rated"))
+    assert not Rating.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rating_works_without_javascript(tmp_path, live_server, make_movie, make_user):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 f"--user-data-dir={tmp_path / 'nojs'}"):  # fmt: skip
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        movie = make_movie("Alien", 1979)
+        make_user("ripley", password="a-long-test-password")
+        driver.get(f"{live_server.url}/accounts/login/?next=/movies/{movie.id}/")
+        driver.find_element(By.ID, "id_username").send_keys("ripley")
+        driver.find_element(By.ID, "id_password").send_keys("a-long-test-password")
+        driver.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+        _wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "label[for='star-3.5']"))).click()
+        driver.find_element(By.CSS_SELECTOR, "[data-save]").click()
+        _wait(driver, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "You rated Alien 3.5 stars."))
+        assert Rating.objects.get(user__username="ripley").value == 3.5
+    finally:
+        driver.quit()
