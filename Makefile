@@ -71,6 +71,7 @@ browser:
 	@bash scripts/ensure-chromium.sh
 
 test: setup browser
+	$(VENV)/bin/ruff check .
 	@$(TEST_ENV) $(PY) manage.py services up
 	@set +e; $(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 		$(TEST_ENV) $(PY) manage.py services down >/dev/null; exit $$status

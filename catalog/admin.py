@@ -11,7 +11,16 @@ class CreditInline(admin.TabularInline):
 
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
-    list_display = ["title", "year", "rating_count", "rating_mean", "movielens_id", "tmdb_id", "imdb_id", "has_overview"]
+    list_display = [
+        "title",
+        "year",
+        "rating_count",
+        "rating_mean",
+        "movielens_id",
+        "tmdb_id",
+        "imdb_id",
+        "has_overview",
+    ]
     list_filter = ["genres", ("overview", admin.EmptyFieldListFilter), "year"]
     search_fields = ["title", "=movielens_id", "=tmdb_id", "=imdb_id"]
     filter_horizontal = ["genres"]

@@ -144,7 +144,9 @@ def _credits_replace(records: list[MovieRecord], movie_ids: list[int], progress:
         for credit in record.credits:
             people.setdefault(credit.name, credit.tmdb_person_id)
     Person.objects.bulk_create(
-        [Person(name=name, tmdb_id=tmdb_id) for name, tmdb_id in people.items()], ignore_conflicts=True, batch_size=BATCH
+        [Person(name=name, tmdb_id=tmdb_id) for name, tmdb_id in people.items()],
+        ignore_conflicts=True,
+        batch_size=BATCH,
     )
     person_ids = dict(Person.objects.filter(name__in=list(people)).values_list("name", "id"))
     Credit.objects.filter(movie_id__in=[m for _, m in with_credits]).delete()

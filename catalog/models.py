@@ -106,6 +106,9 @@ class TaggedMovie(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "movie", "tag"], name="tagged_movie_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user} tagged {self.movie} '{self.tag}'"
+
 
 class Rating(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")

@@ -54,12 +54,17 @@ def test_a_visitor_signs_up_finds_a_movie_and_rates_it_with_half_stars(browser, 
     search = browser.find_element(By.ID, "nav-q")
     search.send_keys("heat")
     search.submit()
-    _wait(browser, EC.presence_of_element_located((By.XPATH, "//a[span[@class='card-title' and text()='Heat']]"))).click()
+    _wait(
+        browser, EC.presence_of_element_located((By.XPATH, "//a[span[@class='card-title' and text()='Heat']]"))
+    ).click()
     _wait(browser, EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Heat"))
 
     # The stars are labels for visually hidden radios; clicking the 4.5 label saves by fetch().
     browser.find_element(By.CSS_SELECTOR, "label[for='star-4.5']").click()
-    _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "You rated this 4.5 stars."))
+    _wait(
+        browser,
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "You rated this 4.5 stars."),
+    )
     assert _wait(browser, EC.text_to_be_present_in_element((By.ID, "average"), "from 1 rating"))
     assert Rating.objects.get(user__username="cinephile", movie=heat).value == 4.5
 

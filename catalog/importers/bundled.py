@@ -13,8 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog.importers.records import Dataset, ImportFileError, MovieRecord, RatingRecord, parse_rating_value
 from catalog.importers.movielens import clean_genres
+from catalog.importers.records import Dataset, ImportFileError, MovieRecord, RatingRecord, parse_rating_value
 from catalog.importers.titles import display_title
 
 

@@ -191,5 +191,9 @@ def _read_ml100k(folder: Path, name: str) -> Dataset:
             )
         )
     return Dataset(
-        name=name, movies=list(movies.values()), ratings=ratings, item_key="source_item_id", files=[folder / "u.item", path]
+        name=name,
+        movies=list(movies.values()),
+        ratings=ratings,
+        item_key="source_item_id",
+        files=[folder / "u.item", path],
     )

@@ -92,7 +92,9 @@ def _read_tmdb_credits(path: Path, records: dict[int, MovieRecord]) -> None:
             for order, member in enumerate(cast[:TOP_CAST]):
                 if member.get("name"):
                     credits.append(
-                        CreditRecord(member["name"], "cast", order, (member.get("character") or "")[:255], member.get("id"))
+                        CreditRecord(
+                            member["name"], "cast", order, (member.get("character") or "")[:255], member.get("id")
+                        )
                     )
             record.credits = credits
 

@@ -30,9 +30,20 @@ def test_latest_small_layout_imports_movies_users_ratings_tags_and_link_ids(tmp_
 
     assert _table_counts() == (4, 5, 3, 2)
     hangover = Movie.objects.get(movielens_id=69122)
-    assert (hangover.title, hangover.year, hangover.tmdb_id, hangover.imdb_id) == ("The Hangover", 2009, 18785, "tt1119646")
+    assert (hangover.title, hangover.year, hangover.tmdb_id, hangover.imdb_id) == (
+        "The Hangover",
+        2009,
+        18785,
+        "tt1119646",
+    )
     toy = Movie.objects.get(movielens_id=1)
-    assert sorted(toy.genres.values_list("name", flat=True)) == ["Adventure", "Animation", "Children", "Comedy", "Fantasy"]
+    assert sorted(toy.genres.values_list("name", flat=True)) == [
+        "Adventure",
+        "Animation",
+        "Children",
+        "Comedy",
+        "Fantasy",
+    ]
     assert (toy.rating_count, toy.rating_mean) == (2, 4.5)
     user = Profile.objects.get(source="ml-latest-small", external_id=2).user
     assert not user.has_usable_password()

@@ -12,8 +12,13 @@ def test_join_matches_by_id_first_then_by_title_and_year_within_one_year():
     tmdb = [
         MovieRecord(title="Heat", year=1995, tmdb_id=949, overview="Robbers."),
         MovieRecord(title="The Hangover", year=2010, tmdb_id=18785, overview="A bachelor party."),
-        MovieRecord(title="Amelie", year=2001, tmdb_id=194, original_title="Le Fabuleux Destin d'Amélie Poulain",
-                    overview="A shy waitress."),  # fmt: skip
+        MovieRecord(
+            title="Amelie",
+            year=2001,
+            tmdb_id=194,
+            original_title="Le Fabuleux Destin d'Amélie Poulain",
+            overview="A shy waitress.",
+        ),  # fmt: skip
     ]
     stats = join_movies(movies, tmdb, id_field="tmdb_id", source="tmdb")
 

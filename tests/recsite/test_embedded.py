@@ -48,3 +48,15 @@ def test_a_taken_port_is_a_clear_error(tmp_path):
         port = blocker.getsockname()[1]
         with pytest.raises(ServiceError, match=f"port {port} on 127.0.0.1 is taken.*EMBEDDED_REDIS_PORT"):
             EmbeddedRedis(tmp_path / "redis", port).start()
+
+
+def test_services_status_reports_the_running_test_servers():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("services", "status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("postgres: running (pid ") for line in lines), lines
+    assert any(line.startswith("redis: running (pid ") for line in lines), lines

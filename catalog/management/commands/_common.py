@@ -24,5 +24,6 @@ def coverage_print(command) -> None:
     rating_share = c["ratings_with_overview"] / c["ratings"] if c["ratings"] else 0
     command.stdout.write(
         f"catalog: {c['movies']} movies, {c['ratings']} ratings; with an overview: "
-        f"{c['with_overview']} movies ({movie_share:.1%}), covering {c['ratings_with_overview']} ratings ({rating_share:.1%})"
+        f"{c['with_overview']} movies ({movie_share:.1%}), "
+        f"covering {c['ratings_with_overview']} ratings ({rating_share:.1%})"
     )

@@ -42,6 +42,7 @@ class Command(BaseCommand):
         ):
             self.stdout.write(
                 f"join with {stats.source}: {stats.matched} of {stats.total} movies "
-                f"({stats.matched / stats.total:.1%}; {stats.matched_by_id} by id, {stats.matched_by_title} by title + year)"
+                f"({stats.matched / stats.total:.1%}; {stats.matched_by_id} by id, "
+                f"{stats.matched_by_title} by title + year)"
             )
         run_import(self, dataset, force=True)

@@ -30,5 +30,7 @@ class Command(BaseCommand):
             dataset = read_movielens_folder(folder, name or None)
         except (ImportFileError, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"read {len(dataset.movies)} movies, {len(dataset.ratings)} ratings, {len(dataset.tags)} tags")
+        self.stdout.write(
+            f"read {len(dataset.movies)} movies, {len(dataset.ratings)} ratings, {len(dataset.tags)} tags"
+        )
         run_import(self, dataset, force=force)

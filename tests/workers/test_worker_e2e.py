@@ -1,0 +1,59 @@
+"""End to end through a real Celery worker process on the real Redis broker and test database."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from catalog.models import Rating
+from recsite.celery import app
+from workers.tasks import health_check, movie_stats_refresh_task
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker(django_db_setup, tmp_path):
+    db = connection.settings_dict  # the test database pytest-django created
+    env = dict(os.environ, DATABASE_URL=f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+               REDIS_URL=settings.REDIS_URL)  # fmt: skip
+    app.control.purge()  # nothing left over from an earlier run
+    log = tmp_path / "worker.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "recsite", "worker", "-Q", "default,gpu", "--pool", "solo",
+         "--without-gossip", "--without-mingle", "--loglevel", "INFO", "--logfile", str(log),
+         "-n", f"test-{os.getpid()}@%h"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_health_task_runs_in_a_worker_against_the_test_database(worker, make_movie):
+    make_movie("Heat")
+    make_movie("Alien")
+    result = health_check.apply_async(queue="default").get(timeout=120)
+    assert result["movies"] == 2
+    assert result["pgvector"]  # the extension the first migration created
+
+
+def test_a_worker_recomputes_movie_stats_and_a_redelivery_changes_nothing(worker, make_movie, make_user):
+    movie = make_movie("Heat")
+    # Written straight to the table (as a bulk import would), so the stats are stale until the task runs.
+    Rating.objects.bulk_create(
+        [Rating(user=make_user(), movie=movie, value=v, rated_at="2020-01-01T00:00Z") for v in (4, 5, 3)]
+    )
+    assert movie_stats_refresh_task.apply_async(args=[[movie.id]], queue="default").get(timeout=120) == 1
+    movie.refresh_from_db()
+    assert (movie.rating_count, movie.rating_mean) == (3, 4.0)
+    movie_stats_refresh_task.apply_async(args=[[movie.id]], queue="gpu").get(timeout=120)  # the gpu queue is served too
+    movie.refresh_from_db()
+    assert (movie.rating_count, movie.rating_mean) == (3, 4.0)
