@@ -76,12 +76,13 @@ def user_signup(*, username: str, password: str, email: str = ""):
 
 
 def demo_user_ensure(*, username: str, password: str):
-    """The demo account `make run` prints; its password is reset to the given one each time."""
+    """The demo account `make run` prints, with the password it prints."""
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     if user is None:
         return user_signup(username=username, password=password)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    if not user.check_password(password):  # resetting an unchanged password would log the demo user out
+        user.set_password(password)
+        user.save(update_fields=["password"])
     Profile.objects.get_or_create(user=user)
     return user
