@@ -15,7 +15,9 @@ export HF_HUB_OFFLINE := 1
 TEST_ENV := CINEMATCH_VAR_DIR=$(CURDIR)/var/test EMBEDDED_PG_PORT=54339 EMBEDDED_REDIS_PORT=63791 \
 	CINEMATCH_DATA_CACHE=$(CURDIR)/var/cache/wheels
 
-.PHONY: setup run serve stop worker worker-start worker-stop services test lint bench clean-test browser
+FEED_MODEL ?= ease
+
+.PHONY: setup run serve stop worker worker-start worker-stop beat services test lint bench clean-test browser
 
 setup: $(STAMP)
 
@@ -29,6 +31,7 @@ run: setup
 	$(PY) manage.py services up
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_bundled
+	$(PY) manage.py train $(FEED_MODEL) --if-missing
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py create_demo_user
 	@$(MAKE) --no-print-directory worker-start
@@ -39,6 +42,13 @@ run: setup
 
 worker: setup
 	$(VENV)/bin/celery -A recsite worker -Q default,gpu --concurrency 1 --loglevel INFO
+
+beat: setup
+	$(VENV)/bin/celery -A recsite beat --loglevel INFO --schedule var/run/celerybeat-schedule
+
+bench: setup
+	$(PY) manage.py services up
+	$(PY) manage.py bench
 
 worker-start: setup
 	@mkdir -p $(RUN_DIR) $(LOG_DIR)

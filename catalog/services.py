@@ -34,6 +34,7 @@ def rating_upsert(*, user, movie: Movie, value: object) -> tuple[Rating, bool]:
         user=user, movie=movie, defaults={"value": parsed, "rated_at": timezone.now()}
     )
     movie_stats_refresh(movie_ids=[movie.id])
+    _feed_follows(user_id=user.pk)
     return rating, created
 
 
@@ -42,7 +43,15 @@ def rating_delete(*, user, movie: Movie) -> bool:
     deleted, _ = Rating.objects.filter(user=user, movie=movie).delete()
     if deleted:
         movie_stats_refresh(movie_ids=[movie.id])
+        _feed_follows(user_id=user.pk)
     return bool(deleted)
+
+
+def _feed_follows(*, user_id: int) -> None:
+    """After the rating commits, a worker refreshes the user's feed (debounced)."""
+    from recommender.services.feeds import feed_refresh_schedule
+
+    transaction.on_commit(lambda: feed_refresh_schedule(user_id=user_id))
 
 
 def movie_stats_refresh(*, movie_ids: Iterable[int] | None = None) -> None:

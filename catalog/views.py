@@ -92,8 +92,8 @@ def rate(request: HttpRequest, movie_id: int) -> HttpResponse:
         return JsonResponse(payload)
     messages.success(request, message)
     # Only a known page name, never a URL from the form: no open redirect.
-    if request.POST.get("next") == "my_ratings":
-        return redirect("my_ratings")
+    if request.POST.get("next") in ("my_ratings", "onboarding"):
+        return redirect(request.POST["next"])
     return redirect("movie", movie_id=movie.id)
 
 

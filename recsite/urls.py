@@ -3,15 +3,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.urls import api_urlpatterns, site_urlpatterns
+from recommender.urls import api_urlpatterns as recommender_api
+from recommender.urls import site_urlpatterns as recommender_site
 
 api_v1 = [
     *api_urlpatterns,
+    *recommender_api,
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [
     path("", include(site_urlpatterns)),
+    path("", include(recommender_site)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -54,13 +54,14 @@ def test_a_visitor_signs_up_finds_a_movie_and_rates_it_with_half_stars(browser, 
     search = browser.find_element(By.ID, "nav-q")
     search.send_keys("heat")
     search.submit()
+    _wait(browser, EC.url_contains("q=heat"))  # the sign-up landed on a page listing Heat too
     _wait(
         browser, EC.presence_of_element_located((By.XPATH, "//a[span[@class='card-title' and text()='Heat']]"))
     ).click()
     _wait(browser, EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Heat"))
 
     # The stars are labels for visually hidden radios; clicking the 4.5 label saves by fetch().
-    browser.find_element(By.CSS_SELECTOR, "label[for='star-4.5']").click()
+    browser.find_element(By.CSS_SELECTOR, f"label[for='star-{heat.id}-4.5']").click()
     _wait(
         browser,
         EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "You rated this 4.5 stars."),
@@ -69,10 +70,10 @@ def test_a_visitor_signs_up_finds_a_movie_and_rates_it_with_half_stars(browser, 
     assert Rating.objects.get(user__username="cinephile", movie=heat).value == 4.5
 
     browser.refresh()
-    assert browser.find_element(By.ID, "star-4.5").is_selected()
+    assert browser.find_element(By.ID, f"star-{heat.id}-4.5").is_selected()
 
     browser.find_element(By.CSS_SELECTOR, "[data-remove]").click()
-    _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "not rated"))
+    _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "Not rated yet"))
     assert not Rating.objects.exists()
 
 
@@ -92,7 +93,7 @@ def test_rating_works_without_javascript(tmp_path, live_server, make_movie, make
         driver.find_element(By.ID, "id_username").send_keys("ripley")
         driver.find_element(By.ID, "id_password").send_keys("a-long-test-password")
         driver.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
-        _wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "label[for='star-3.5']"))).click()
+        _wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, f"label[for='star-{movie.id}-3.5']"))).click()
         driver.find_element(By.CSS_SELECTOR, "[data-save]").click()
         _wait(driver, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".messages"), "You rated Alien 3.5 stars."))
         assert Rating.objects.get(user__username="ripley").value == 3.5

@@ -1,4 +1,8 @@
-"""Celery tasks: thin wrappers that load ids, call one service and return JSON primitives."""
+"""Celery tasks: thin wrappers that load ids, call one service and return JSON primitives.
+
+Every task here is idempotent, so those that matter opt into acks_late: a message redelivered
+after a worker died runs again and finds the work done (or claimed) already.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from celery import shared_task
 from django.db import connection
 
 from catalog.services import movie_stats_refresh
+from recommender.services import feeds, training
 
 
 @shared_task(name="workers.health_check", acks_late=True)
@@ -26,3 +31,33 @@ def movie_stats_refresh_task(movie_ids: list[int] | None = None) -> int:
     """Recompute movies' rating count and mean from the ratings table; idempotent."""
     movie_stats_refresh(movie_ids=movie_ids)
     return len(movie_ids) if movie_ids is not None else -1
+
+
+@shared_task(name="workers.training_run", acks_late=True, reject_on_worker_lost=True)
+def training_run_task(run_id: int) -> str:
+    """Run a queued training run; a redelivered message finds it claimed and does nothing."""
+    run = training.training_run_execute(run_id=run_id, worker=f"{socket.gethostname()}")
+    return run.status
+
+
+@shared_task(name="workers.training_schedule")
+def training_schedule_task(kind: str) -> int:
+    """Celery beat's periodic retrain: queue a run of `kind` (see README, Retraining)."""
+    return training.training_run_create(kind=kind).pk
+
+
+@shared_task(name="workers.training_runs_reap")
+def training_runs_reap_task() -> int:
+    return training.training_runs_reap_stale()
+
+
+@shared_task(name="workers.feed_refresh_user", acks_late=True)
+def feed_refresh_user_task(user_id: int) -> int:
+    feeds.feed_refresh_marker_clear(user_id=user_id)
+    feed = feeds.feed_refresh_for_user(user_id=user_id)
+    return len(feed.movie_ids) if feed else 0
+
+
+@shared_task(name="workers.feed_refresh_all", acks_late=True)
+def feed_refresh_all_task(version_id: int) -> int:
+    return feeds.feed_refresh_all(version_id=version_id)

@@ -22,7 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
         const isJson = (response.headers.get("Content-Type") || "").includes("application/json");
         const data = isJson ? await response.json() : {};
         if (!response.ok || !isJson) throw new Error(data.error || "Could not save your rating: reload the page and try again.");
-        status.textContent = data.rating === null ? "You have not rated this movie." : `You rated this ${data.rating} stars.`;
+        status.textContent = data.rating === null ? "Not rated yet." : `You rated this ${data.rating} stars.`;
         removeButton.hidden = data.rating === null;
         if (data.rating === null) for (const input of form.querySelectorAll("input[name=rating]")) input.checked = false;
         if (average) average.textContent = data.rating_count

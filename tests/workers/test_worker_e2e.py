@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def worker(django_db_setup, tmp_path):
     db = connection.settings_dict  # the test database pytest-django created
     env = dict(os.environ, DATABASE_URL=f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-               REDIS_URL=settings.REDIS_URL)  # fmt: skip
+               REDIS_URL=settings.REDIS_URL, CINEMATCH_MODEL_DIR=str(tmp_path / "models"))  # fmt: skip
     app.control.purge()  # nothing left over from an earlier run
     log = tmp_path / "worker.log"
     process = subprocess.Popen(
@@ -57,3 +57,24 @@ def test_a_worker_recomputes_movie_stats_and_a_redelivery_changes_nothing(worker
     movie_stats_refresh_task.apply_async(args=[[movie.id]], queue="gpu").get(timeout=120)  # the gpu queue is served too
     movie.refresh_from_db()
     assert (movie.rating_count, movie.rating_mean) == (3, 4.0)
+
+
+def test_a_queued_training_run_is_trained_by_the_worker_and_promoted(worker, make_movie, make_user):
+    from catalog.services import rating_upsert
+    from recommender.models import TrainingRun
+    from recommender.services.training import training_run_create
+    from workers.tasks import training_run_task
+
+    movies = [make_movie(f"Film {n}") for n in range(6)]
+    for n in range(8):
+        user = make_user()
+        for movie in movies[n % 3 : n % 3 + 3]:
+            rating_upsert(user=user, movie=movie, value=4)
+    run = training_run_create(kind="popularity", dispatch=False)
+    # Sent twice, as a redelivery would: one execution, the other finds the run claimed.
+    first = training_run_task.apply_async(args=[run.pk], queue="default")
+    second = training_run_task.apply_async(args=[run.pk], queue="default")
+    assert {first.get(timeout=120), second.get(timeout=120)} == {"succeeded"}
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.promoted and run.model_version.is_serving
+    assert TrainingRun.objects.count() == 1 and run.model_version.training_runs.count() == 1

@@ -1,0 +1,28 @@
+"""Which engine class trains each model kind, with which defaults, on which queue.
+
+Plain Python: the training service and the evaluate command both build models from here.
+"""
+
+from __future__ import annotations
+
+# CPU kinds run on queue "default"; GPU kinds (fine-tuning, later issues) on "gpu".
+QUEUES = {"popularity": "default", "svd": "default", "svdpp": "default", "ease": "default"}
+
+# EASE: lam 500 and items with >= 10 ratings won on a validation split carved from train
+# (MovieLens latest-small): NDCG@10 within 0.001 of the full model, 14 MB instead of 329 MB.
+DEFAULT_PARAMETERS: dict[str, dict] = {
+    "popularity": {"min_rating": None},
+    "svd": {"factors": 100, "epochs": 20, "lr": 0.005, "reg": 0.02, "seed": 0},
+    "svdpp": {"factors": 20, "epochs": 20, "lr": 0.007, "reg": 0.02, "seed": 0},
+    "ease": {"lam": 500.0, "min_item_count": 10, "weighting": "binary", "min_rating": None},
+}
+
+
+def build_model(kind: str, parameters: dict | None = None):
+    """A fresh, untrained engine model of this kind (defaults overridden by `parameters`)."""
+    from recommender.engine import MODEL_CLASSES
+
+    if kind not in MODEL_CLASSES:
+        raise ValueError(f"unknown model kind {kind!r}; known: {sorted(MODEL_CLASSES)}")
+    model_class = MODEL_CLASSES[kind]
+    return model_class(model_class.config_class(**{**DEFAULT_PARAMETERS[kind], **(parameters or {})}))

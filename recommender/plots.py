@@ -1,0 +1,34 @@
+"""PNG charts of evaluation metrics (matplotlib, no display). Plain Python."""
+
+from __future__ import annotations
+
+import io
+
+PLOTTED = ["ndcg", "hr", "recall", "map", "cum_hr", "coverage"]
+
+
+def metrics_bar_chart(results: dict[str, dict[str, float]], title: str) -> bytes:
+    """One group of bars per metric, one bar per model; returns PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    metrics = [m for m in PLOTTED if any(m in values for values in results.values())]
+    figure, axes = plt.subplots(figsize=(9, 4.5), dpi=100)
+    width = 0.8 / max(len(results), 1)
+    positions = np.arange(len(metrics))
+    for offset, (model, values) in enumerate(results.items()):
+        heights = [values.get(metric, 0.0) or 0.0 for metric in metrics]
+        bars = axes.bar(positions + offset * width, heights, width, label=model)
+        axes.bar_label(bars, fmt="%.3f", fontsize=7, padding=1)
+    axes.set_xticks(positions + width * (len(results) - 1) / 2, [f"{m}@k" if m != "coverage" else m for m in metrics])
+    axes.set_ylim(0, 1)
+    axes.set_title(title, fontsize=10)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()

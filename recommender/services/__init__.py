@@ -1,0 +1,1 @@
+"""Writes for the recommender: model registry, training runs, feeds. Import from the submodules."""

@@ -1,0 +1,103 @@
+"""Precomputed feeds: the worker writes each user's top candidates; the web only reads them."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recommender.explain import LIKED, CoRatings
+from recommender.models import ModelVersion, UserFeed
+from recommender.services.data import ratings_interactions
+from recommender.services.registry import serving_model
+
+logger = logging.getLogger(__name__)
+
+
+def feed_refresh_for_user(*, user_id: int, co_ratings: CoRatings | None = None) -> UserFeed | None:
+    """Recompute one user's candidates from their current ratings (fold-in: no retrain).
+
+    Returns None when no model serves yet or the user has no ratings (the feed then shows
+    popular movies).
+    """
+    serving = serving_model(settings.FEED_MODEL_KIND)
+    if serving is None:
+        return None
+    version, model = serving
+    as_of = timezone.now()  # before the read: a rating made during the refresh counts as "after"
+    ratings = ratings_interactions(user_id=user_id)
+    if len(ratings) == 0:
+        UserFeed.objects.filter(user_id=user_id).delete()
+        return None
+    return _feed_write(user_id, ratings, as_of, version, model, co_ratings or CoRatings(ratings_interactions()))
+
+
+def feed_refresh_all(*, version_id: int, progress=None) -> int:
+    """Refresh every rater's feed after a promotion. Returns the number of feeds written."""
+    serving = serving_model(settings.FEED_MODEL_KIND)
+    if serving is None or serving[0].pk != version_id:
+        logger.info("version %s no longer serves the feed; skipping the refresh", version_id)
+        return 0
+    version, model = serving
+    as_of = timezone.now()
+    everything = ratings_interactions()
+    co_ratings = CoRatings(everything)
+    order = np.argsort(everything.user_ids, kind="stable")
+    users, starts = np.unique(everything.user_ids[order], return_index=True)
+    bounds = list(starts) + [len(order)]
+    for n, user_id in enumerate(users.tolist()):
+        _feed_write(user_id, everything.take(order[bounds[n] : bounds[n + 1]]), as_of, version, model, co_ratings)
+        if progress:
+            progress(n + 1, len(users))
+    return len(users)
+
+
+def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_ratings: CoRatings) -> UserFeed:
+    seen = ratings.item_ids.tolist()
+    candidates = model.recommend_for_ratings(
+        ratings.item_ids, ratings.ratings, k=settings.FEED_CANDIDATES, exclude_item_ids=seen
+    )
+    movie_ids = [int(item) for item, _ in candidates]
+    liked = ratings.item_ids[ratings.ratings >= LIKED].tolist()
+    with transaction.atomic():
+        feed, _ = UserFeed.objects.update_or_create(
+            user_id=user_id,
+            defaults={
+                "model_version": version,
+                "movie_ids": movie_ids,
+                "scores": [float(score) for _, score in candidates],
+                "because_movie_ids": co_ratings.because(liked, movie_ids),
+                "ratings_seen": len(ratings),
+                "ratings_as_of": as_of,
+            },
+        )
+    return feed
+
+
+DEBOUNCE_SECONDS = 2
+
+
+def feed_refresh_schedule(*, user_id: int) -> None:
+    """Ask a worker to refresh the user's feed soon; many ratings in a burst cost one refresh.
+
+    The task clears the marker before it reads the ratings, so a rating made while it runs
+    schedules another refresh: none is lost.
+    """
+    from django.core.cache import cache
+
+    from workers.tasks import feed_refresh_user_task
+
+    try:
+        if cache.add(f"feed-refresh:{user_id}", 1, timeout=DEBOUNCE_SECONDS * 5):
+            feed_refresh_user_task.apply_async(args=[user_id], countdown=DEBOUNCE_SECONDS, queue="default")
+    except Exception:  # the rating is saved either way; the next rating or promotion refreshes the feed
+        logger.warning("could not schedule a feed refresh for user %s", user_id, exc_info=True)
+
+
+def feed_refresh_marker_clear(*, user_id: int) -> None:
+    from django.core.cache import cache
+
+    cache.delete(f"feed-refresh:{user_id}")

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from recommender import api, views
+
+site_urlpatterns = [
+    path("for-you/", views.for_you, name="for_you"),
+    path("for-you/start/", views.onboarding, name="onboarding"),
+]
+
+api_urlpatterns = [
+    path("me/feed/", api.MyFeedApi.as_view(), name="api-my-feed"),
+]

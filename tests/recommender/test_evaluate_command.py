@@ -1,0 +1,52 @@
+"""`manage.py evaluate` on the test database: the printed table and a JSON anyone can recompute."""
+
+import json
+import math
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def _ndcg(recommended: list[int], relevant: set[int], k: int) -> float:
+    dcg = sum(1 / math.log2(rank + 2) for rank, item in enumerate(recommended[:k]) if item in relevant)
+    ideal = sum(1 / math.log2(rank + 2) for rank in range(min(k, len(relevant))))
+    return dcg / ideal
+
+
+def test_evaluate_prints_the_protocol_and_writes_a_recomputable_json(taste_catalog, tmp_path):
+    out = StringIO()
+    path, plot = tmp_path / "eval.json", tmp_path / "eval.png"
+    call_command("evaluate", "--protocol", "stratified", "--seed", "3", "--k", "5", "--models", "popularity", "ease",
+                 "--json", str(path), "--plot", str(plot), stdout=out)  # fmt: skip
+    text = out.getvalue()
+    assert "protocol: stratified (per-user random 75/25 split of ratings), seed 3, k=5, full ranking" in text
+    assert text.count("[stratified seed=3 k=5]") == 2  # one table row per model, each with its protocol
+    assert plot.read_bytes().startswith(b"\x89PNG")
+
+    document = json.loads(path.read_text())
+    assert document["protocol"]["name"] == "stratified" and document["protocol"]["k"] == 5
+    assert document["feed_model"] == "ease"
+    train = {(u, i) for u, i, _ in document["split"]["train"]}
+    test_items: dict[int, set[int]] = {}
+    for user, item, _ in document["split"]["test"]:
+        test_items.setdefault(user, set()).add(item)
+    assert not train & {(u, i) for u, items in test_items.items() for i in items}
+
+    for name in ("popularity", "ease"):
+        model = document["models"][name]
+        assert set(model["metrics"]) >= {"ndcg", "hr", "recall", "map", "cum_hr", "coverage"}
+        topk = {int(user): items for user, items in model["topk"].items()}
+        # A model may know fewer unseen movies than k (EASE leaves out rarely rated ones), never train items.
+        assert all(len(items) <= 5 and not {(user, i) for i in items} & train for user, items in topk.items())
+        recomputed = sum(_ndcg(topk[user], items, 5) for user, items in test_items.items()) / len(test_items)
+        assert model["metrics"]["ndcg"] == pytest.approx(recomputed, abs=1e-9)
+
+
+def test_evaluate_without_ratings_says_what_to_do(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="there are no ratings"):
+        call_command("evaluate", stdout=StringIO())

@@ -1,0 +1,107 @@
+"""The feed: precomputed by the worker-side service, read by the API and the site."""
+
+import pytest
+
+from catalog.models import Movie, Rating
+from catalog.services import rating_upsert
+from recommender.models import ModelVersion
+from recommender.services.feeds import feed_refresh_all, feed_refresh_for_user
+from recommender.services.training import training_run_create, training_run_execute
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def serving_ease(taste_catalog, settings, tmp_path):
+    settings.MODEL_DIR = tmp_path / "models"
+    settings.FEED_MODEL_KIND = "ease"
+    run = training_run_create(
+        kind="ease", parameters={"lam": 10.0, "min_item_count": 1, "min_rating": 4.0}, dispatch=False
+    )
+    version = training_run_execute(run_id=run.pk, worker="test").model_version
+    feed_refresh_all(version_id=version.pk)
+    return version
+
+
+def _titles(body: dict) -> list[str]:
+    return [item["movie"]["title"] for item in body["results"]]
+
+
+def test_anonymous_feed_requests_are_401(api):
+    assert api.get("/api/v1/me/feed/").status_code == 401
+
+
+@pytest.mark.parametrize("k", ["0", "101", "ten", "-3"])
+def test_a_bad_k_is_400(user_api, k):
+    client, _ = user_api
+    response = client.get("/api/v1/me/feed/", {"k": k})
+    assert response.status_code == 400 and "k" in response.json()
+
+
+def test_a_trained_users_feed_is_personal_unseen_and_explained(api, serving_ease, taste_catalog):
+    users_a, _, movies_a, _ = taste_catalog
+    user = users_a[0]
+    api.force_authenticate(user)
+    body = api.get("/api/v1/me/feed/", {"k": 5}).json()
+    assert body["model_version"] == f"ease-v{serving_ease.pk}" and body["personal"] and not body["updating"]
+    rated = set(Rating.objects.filter(user=user).values_list("movie_id", flat=True))
+    shown = [item["movie"]["id"] for item in body["results"]]
+    assert len(shown) == 5 and not rated & set(shown)
+    # The user's unrated space operas come first: they are what people like them liked.
+    unrated_a = {m.id for m in movies_a} - rated
+    assert len(unrated_a) >= 5 and set(shown) <= unrated_a
+    first = body["results"][0]
+    assert set(first) == {"movie", "score", "sources", "explanation"} and "cf" in first["sources"]
+    assert first["explanation"].startswith("Because you gave Space Opera") and "5.0 stars" in first["explanation"]
+
+
+def test_each_user_sees_only_their_own_feed(api, serving_ease, taste_catalog):
+    users_a, users_b, _, _ = taste_catalog
+    api.force_authenticate(users_b[0])
+    theirs = api.get("/api/v1/me/feed/", {"k": 3}).json()["results"]
+    assert all(item["movie"]["title"].startswith("Costume Drama") for item in theirs)
+    assert all("Space Opera" not in item["explanation"] for item in theirs)
+
+
+def test_a_new_users_feed_turns_personal_after_five_ratings_without_retraining(
+    api, make_user, serving_ease, taste_catalog
+):
+    _, _, movies_a, movies_b = taste_catalog
+    newcomer = make_user()
+    api.force_authenticate(newcomer)
+    before = api.get("/api/v1/me/feed/", {"k": 10}).json()
+    assert before["model_version"] == "popularity" and not before["personal"]
+
+    for movie in movies_b[:5]:
+        rating_upsert(user=newcomer, movie=movie, value=5)
+    assert api.get("/api/v1/me/feed/").json()["updating"]  # rated, not yet refreshed
+    feed_refresh_for_user(user_id=newcomer.pk)  # what the debounced task runs: a fold-in
+    after = api.get("/api/v1/me/feed/", {"k": 10}).json()
+
+    assert after["personal"] and not after["updating"] and after["model_version"] == f"ease-v{serving_ease.pk}"
+    assert _titles(after) != _titles(before)
+    assert all(title.startswith("Costume Drama") for title in _titles(after)[:5])
+    assert ModelVersion.objects.count() == 1  # no retrain happened
+
+
+def test_a_movie_rated_after_the_refresh_disappears_at_once(api, serving_ease, taste_catalog):
+    users_a, _, _, _ = taste_catalog
+    user = users_a[1]
+    api.force_authenticate(user)
+    top = api.get("/api/v1/me/feed/", {"k": 3}).json()["results"][0]["movie"]
+    rating_upsert(user=user, movie=Movie.objects.get(pk=top["id"]), value=2)
+    body = api.get("/api/v1/me/feed/", {"k": 3}).json()
+    assert top["id"] not in [item["movie"]["id"] for item in body["results"]]
+    assert len(body["results"]) == 3 and body["updating"]
+
+
+def test_the_for_you_page_onboards_new_users_then_shows_the_feed(client, make_user, serving_ease, taste_catalog):
+    users_a, _, _, _ = taste_catalog
+    newcomer = make_user()
+    client.force_login(newcomer)
+    assert b"Tell us what you have seen" in client.get("/for-you/").content
+    client.force_login(users_a[0])
+    page = client.get("/for-you/").content.decode()
+    assert "Space Opera" in page and "Because you gave" in page
+    client.logout()
+    assert client.get("/for-you/").status_code == 302
