@@ -47,6 +47,7 @@ beat: setup
 	$(VENV)/bin/celery -A recsite beat --loglevel INFO --schedule var/run/celerybeat-schedule
 
 bench: setup
+	@bash scripts/ensure-debian-packages.sh wrk wrk
 	$(PY) manage.py services up
 	$(PY) manage.py bench
 
@@ -78,7 +79,7 @@ services: setup
 	$(PY) manage.py services status
 
 browser:
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-debian-packages.sh chromedriver chromium chromium-driver
 
 test: setup browser
 	$(VENV)/bin/ruff check .

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.cache import cache
 from django.db.models import Q, Value
 
 from catalog.models import Genre, Movie, Rating
 from recommender.models import UserFeed
+
+FEED_MAX_K = 100
+FEED_CACHE_SECONDS = 600
 
 ONBOARDING_GENRES = ["Action", "Comedy", "Drama", "Sci-Fi", "Romance", "Animation", "Horror", "Crime"]
 
@@ -38,6 +42,26 @@ class Feed:
     personal: bool
     updating: bool  # ratings changed since the candidates were computed; a refresh is on its way
     items: list[FeedItem] = field(default_factory=list)
+
+
+def feed_document(*, user, k: int) -> dict:
+    """The feed as the API returns it, kept in Redis per user until their ratings or candidates change.
+
+    The cache key carries a per-user generation that `feed_cache_invalidate` bumps after a commit,
+    so a reader racing an invalidation can only fill an old key, never serve a stale feed.
+    """
+    generation = cache.get(feed_generation_key(user.pk), 0)
+    key = f"feed:{user.pk}:{generation}:{k}"
+    document = cache.get(key)
+    if document is None:
+        feed = asdict(feed_for_user(user=user, k=k))
+        document = {**feed, "results": feed.pop("items")}
+        cache.set(key, document, FEED_CACHE_SECONDS)
+    return document
+
+
+def feed_generation_key(user_id: int) -> str:
+    return f"feed-generation:{user_id}"
 
 
 def feed_for_user(*, user, k: int) -> Feed:

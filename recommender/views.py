@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from catalog.forms import RATING_CHOICES
 from catalog.models import Rating
-from recommender.selectors import feed_for_user, onboarding_groups
+from recommender.selectors import feed_document, onboarding_groups
 
 ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instead of an empty-ish feed
 
@@ -17,7 +17,7 @@ ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instea
 def for_you(request: HttpRequest) -> HttpResponse:
     if Rating.objects.filter(user=request.user).count() < ONBOARDING_UNTIL and "feed" not in request.GET:
         return onboarding(request)
-    return render(request, "recommender/for_you.html", {"feed": feed_for_user(user=request.user, k=20)})
+    return render(request, "recommender/for_you.html", {"feed": feed_document(user=request.user, k=20)})
 
 
 @login_required

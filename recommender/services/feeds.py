@@ -6,11 +6,13 @@ import logging
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from recommender.explain import LIKED, CoRatings
 from recommender.models import ModelVersion, UserFeed
+from recommender.selectors import feed_generation_key
 from recommender.services.data import ratings_interactions
 from recommender.services.registry import serving_model
 
@@ -31,6 +33,7 @@ def feed_refresh_for_user(*, user_id: int, co_ratings: CoRatings | None = None) 
     ratings = ratings_interactions(user_id=user_id)
     if len(ratings) == 0:
         UserFeed.objects.filter(user_id=user_id).delete()
+        feed_cache_invalidate(user_id=user_id)
         return None
     return _feed_write(user_id, ratings, as_of, version, model, co_ratings or CoRatings(ratings_interactions()))
 
@@ -74,7 +77,15 @@ def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_r
                 "ratings_as_of": as_of,
             },
         )
+        transaction.on_commit(lambda: feed_cache_invalidate(user_id=user_id))
     return feed
+
+
+def feed_cache_invalidate(*, user_id: int) -> None:
+    """Retire the user's cached feed document (see selectors.feed_document); call after commit."""
+    key = feed_generation_key(user_id)
+    cache.add(key, 0, timeout=None)
+    cache.incr(key)
 
 
 DEBOUNCE_SECONDS = 2
@@ -86,10 +97,9 @@ def feed_refresh_schedule(*, user_id: int) -> None:
     The task clears the marker before it reads the ratings, so a rating made while it runs
     schedules another refresh: none is lost.
     """
-    from django.core.cache import cache
-
     from workers.tasks import feed_refresh_user_task
 
+    feed_cache_invalidate(user_id=user_id)  # the feed hides the newly rated movie at once
     try:
         if cache.add(f"feed-refresh:{user_id}", 1, timeout=DEBOUNCE_SECONDS * 5):
             feed_refresh_user_task.apply_async(args=[user_id], countdown=DEBOUNCE_SECONDS, queue="default")
@@ -98,6 +108,4 @@ def feed_refresh_schedule(*, user_id: int) -> None:
 
 
 def feed_refresh_marker_clear(*, user_id: int) -> None:
-    from django.core.cache import cache
-
     cache.delete(f"feed-refresh:{user_id}")

@@ -64,7 +64,7 @@ def test_each_user_sees_only_their_own_feed(api, serving_ease, taste_catalog):
 
 
 def test_a_new_users_feed_turns_personal_after_five_ratings_without_retraining(
-    api, make_user, serving_ease, taste_catalog
+    api, make_user, serving_ease, taste_catalog, django_capture_on_commit_callbacks
 ):
     _, _, movies_a, movies_b = taste_catalog
     newcomer = make_user()
@@ -72,10 +72,12 @@ def test_a_new_users_feed_turns_personal_after_five_ratings_without_retraining(
     before = api.get("/api/v1/me/feed/", {"k": 10}).json()
     assert before["model_version"] == "popularity" and not before["personal"]
 
-    for movie in movies_b[:5]:
-        rating_upsert(user=newcomer, movie=movie, value=5)
+    with django_capture_on_commit_callbacks(execute=True):  # as after each request's commit
+        for movie in movies_b[:5]:
+            rating_upsert(user=newcomer, movie=movie, value=5)
     assert api.get("/api/v1/me/feed/").json()["updating"]  # rated, not yet refreshed
-    feed_refresh_for_user(user_id=newcomer.pk)  # what the debounced task runs: a fold-in
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_refresh_for_user(user_id=newcomer.pk)  # what the debounced task runs: a fold-in
     after = api.get("/api/v1/me/feed/", {"k": 10}).json()
 
     assert after["personal"] and not after["updating"] and after["model_version"] == f"ease-v{serving_ease.pk}"
@@ -84,12 +86,15 @@ def test_a_new_users_feed_turns_personal_after_five_ratings_without_retraining(
     assert ModelVersion.objects.count() == 1  # no retrain happened
 
 
-def test_a_movie_rated_after_the_refresh_disappears_at_once(api, serving_ease, taste_catalog):
+def test_a_movie_rated_after_the_refresh_disappears_at_once(
+    api, serving_ease, taste_catalog, django_capture_on_commit_callbacks
+):
     users_a, _, _, _ = taste_catalog
     user = users_a[1]
     api.force_authenticate(user)
     top = api.get("/api/v1/me/feed/", {"k": 3}).json()["results"][0]["movie"]
-    rating_upsert(user=user, movie=Movie.objects.get(pk=top["id"]), value=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        rating_upsert(user=user, movie=Movie.objects.get(pk=top["id"]), value=2)
     body = api.get("/api/v1/me/feed/", {"k": 3}).json()
     assert top["id"] not in [item["movie"]["id"] for item in body["results"]]
     assert len(body["results"]) == 3 and body["updating"]

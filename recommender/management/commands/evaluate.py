@@ -26,6 +26,14 @@ PROTOCOLS = {
 SHOWN = ["ndcg", "hr", "recall", "map", "cum_hr", "coverage", "rmse", "mae", "fit_seconds"]
 
 
+def _surprise_rmse(algo, test) -> float:
+    """Surprise's own accuracy module on the same test ratings: the yardstick for our numpy serving."""
+    from surprise import accuracy
+
+    testset = list(zip(test.user_ids.tolist(), test.item_ids.tolist(), test.ratings.tolist(), strict=True))
+    return float(accuracy.rmse(algo.test(testset), verbose=False))
+
+
 class Command(BaseCommand):
     help = "Evaluate recommenders on a protocol split of the ratings, with full ranking."
 
@@ -59,7 +67,10 @@ class Command(BaseCommand):
         results = {}
         for name in models:
             self.stdout.write(f"fitting and ranking {name} ...")
-            results.update(evaluate_models({name: build_model(name)}, train, test, k=k, catalog_item_ids=catalog))
+            model = build_model(name)
+            results.update(evaluate_models({name: model}, train, test, k=k, catalog_item_ids=catalog))
+            if getattr(model, "trained_algo", None) is not None:
+                results[name]["metrics"]["rmse_surprise"] = _surprise_rmse(model.trained_algo, test)
         self._print_table(results, protocol, seed, k)
 
         plot = plot or settings.VAR_DIR / "reports" / f"evaluate-{protocol}-seed{seed}-k{k}.png"
@@ -72,10 +83,13 @@ class Command(BaseCommand):
 
     def _print_table(self, results, protocol, seed, k) -> None:
         tag = f"[{protocol} seed={seed} k={k}]"
-        header = f"{'model':<12}" + "".join(
-            f"{name + ('@' + str(k) if name not in ('rmse', 'mae', 'coverage', 'fit_seconds') else ''):>12}"
-            for name in SHOWN
-        )
+        for name, result in results.items():
+            if "rmse_surprise" in result["metrics"]:
+                ours, theirs = result["metrics"]["rmse"], result["metrics"]["rmse_surprise"]
+                self.stdout.write(f"{name}: RMSE {ours:.4f} from the exported factors, {theirs:.4f} from "
+                                  f"surprise.accuracy.rmse on the same model and test split {tag}")  # fmt: skip
+        at_k = {"ndcg", "hr", "recall", "map", "cum_hr"}
+        header = f"{'model':<12}" + "".join(f"{name + (f'@{k}' if name in at_k else ''):>12}" for name in SHOWN)
         self.stdout.write(header + "  protocol")
         for name, result in results.items():
             metrics = result["metrics"]

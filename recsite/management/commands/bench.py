@@ -1,81 +1,76 @@
 """`python manage.py bench` (make bench): real HTTP latency of the feed against a plain endpoint.
 
-Serves the site with gunicorn (2 workers, one thread each, BLAS pinned to one thread), then
-drives GET /api/v1/me/feed/?k=20 for many users at concurrency 1 and 4, and in the same run
-GET /api/v1/movies/{id}/ as the floor. Clients are separate processes on this machine, so on
-2 cores they compete with the server: the ratio to the floor is the fair number.
+Serves the site with gunicorn (2 sync workers, one thread each, BLAS pinned to one thread) and
+drives it with wrk (a C load generator, so the client takes little of the 2 cores): GET
+/api/v1/me/feed/?k=20 rotating over many users' tokens at concurrency 1 and 4, and in the same
+run GET /api/v1/movies/{id}/ as the floor. Each row is one timed wrk run after a warm-up, and starts
+with every user's cached feed document retired, so each row pays one cache miss per user.
 """
 
 from __future__ import annotations
 
 import http.client
-import multiprocessing
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
 from catalog.models import Movie
 from recommender.models import UserFeed
+from recommender.services.feeds import feed_cache_invalidate
 
-PORT = 8100
-
-
-def _drive(args: tuple[list[tuple[str, str]], int]) -> list[float]:
-    """One client process: each (path, token) in turn, a new connection each (gunicorn sync workers)."""
-    requests, port = args
-    latencies = []
-    for path, token in requests:
-        started = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request("GET", path, headers={"Authorization": f"Token {token}", "Accept": "application/json"})
-        response = connection.getresponse()
-        response.read()
-        connection.close()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path} -> {response.status}")
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies
+LUA_SCRIPT = Path(settings.BASE_DIR) / "scripts" / "bench.lua"
 
 
 class Command(BaseCommand):
-    help = "Benchmark the feed endpoint over real HTTP against a plain endpoint."
+    help = "Benchmark the feed endpoint over real HTTP (gunicorn + wrk) against a plain endpoint."
 
     def add_arguments(self, parser):
-        parser.add_argument("--users", type=int, default=200, help="distinct users (tokens) to rotate through")
-        parser.add_argument("--requests", type=int, default=400, help="requests per endpoint and concurrency")
-        parser.add_argument("--port", type=int, default=PORT)
+        parser.add_argument("--users", type=int, default=300, help="distinct users (tokens) to rotate through")
+        parser.add_argument("--seconds", type=int, default=10, help="duration of each timed run")
+        parser.add_argument("--port", type=int, default=8100)
 
-    def handle(self, *args, users: int, requests: int, port: int, **options):
-        feeds = list(UserFeed.objects.values_list("user_id", flat=True)[:users])
-        if not feeds:
+    def handle(self, *args, users: int, seconds: int, port: int, **options):
+        if not shutil.which("wrk"):
+            raise CommandError("wrk is not installed: `apt-get install wrk` (make bench does it when run as root)")
+        user_ids = list(UserFeed.objects.values_list("user_id", flat=True)[:users])
+        if not user_ids:
             raise CommandError(
                 "no precomputed feeds: run `make run` (it trains the feed model) and let the worker finish"
             )
-        tokens = [Token.objects.get_or_create(user_id=user_id)[0] for user_id in feeds]
-        created_keys = [token.key for token in tokens]
-        movie_ids = list(Movie.objects.order_by("-rating_count").values_list("id", flat=True)[:500])
+        tokens = [Token.objects.get_or_create(user_id=user_id)[0].key for user_id in user_ids]
+        movie_ids = Movie.objects.order_by("-rating_count").values_list("id", flat=True)[:500]
         server = self._serve(port)
+        rows = []
         try:
-            rows = []
-            for concurrency in (1, 4):
-                for name, make_path in (
-                    ("feed   GET /api/v1/me/feed/?k=20", lambda n: "/api/v1/me/feed/?k=20"),
-                    ("floor  GET /api/v1/movies/{id}/", lambda n: f"/api/v1/movies/{movie_ids[n % len(movie_ids)]}/"),
-                ):
-                    plan = [(make_path(n), tokens[n % len(tokens)].key) for n in range(requests)]
-                    _drive((plan[:20], port))  # warm-up: connections, caches, model pages
-                    rows.append((name, concurrency, *self._run(plan, concurrency, port)))
+            with tempfile.TemporaryDirectory() as folder:
+                tokens_file = Path(folder) / "tokens"
+                tokens_file.write_text("\n".join(tokens) + "\n")
+                endpoints = {
+                    "feed   GET /api/v1/me/feed/?k=20": ["/api/v1/me/feed/?k=20"],
+                    "floor  GET /api/v1/movies/{id}/": [f"/api/v1/movies/{movie_id}/" for movie_id in movie_ids],
+                }
+                for concurrency in (1, 4):
+                    for name, paths in endpoints.items():
+                        paths_file = Path(folder) / "paths"
+                        paths_file.write_text("\n".join(paths) + "\n")
+                        self._wrk(port, concurrency, 2, tokens_file, paths_file)  # warm-up
+                        for user_id in user_ids:  # every row starts with each user's cached feed retired
+                            feed_cache_invalidate(user_id=user_id)
+                        rows.append((name, concurrency, self._wrk(port, concurrency, seconds, tokens_file, paths_file)))
         finally:
             server.terminate()
             server.wait(timeout=30)
-            Token.objects.filter(key__in=created_keys).delete()
-        self._report(rows, len(tokens), requests)
+            Token.objects.filter(key__in=tokens).delete()
+        self._report(rows, len(tokens), seconds)
 
     def _serve(self, port: int) -> subprocess.Popen:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -97,25 +92,29 @@ class Command(BaseCommand):
         server.terminate()
         raise CommandError(f"gunicorn did not answer on port {port} within 60 s")
 
-    def _run(self, plan, concurrency: int, port: int) -> tuple[float, float, float, float, int]:
-        chunks = [(plan[n::concurrency], port) for n in range(concurrency)]
-        started = time.perf_counter()
-        with multiprocessing.get_context("fork").Pool(concurrency) as pool:
-            latencies = np.concatenate([np.asarray(part) for part in pool.map(_drive, chunks)])
-        elapsed = time.perf_counter() - started
-        p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
-        return p50, p95, p99, len(latencies) / elapsed, len(latencies)
+    def _wrk(self, port: int, concurrency: int, seconds: int, tokens_file: Path, paths_file: Path) -> dict:
+        threads = str(min(concurrency, 2))
+        command = ["wrk", "-t", threads, "-c", str(concurrency), "-d", f"{seconds}s", "-s", str(LUA_SCRIPT),
+                   f"http://127.0.0.1:{port}", "--", str(tokens_file), str(paths_file)]  # fmt: skip
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        result = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+        if result["errors"] or result["non_2xx"]:
+            raise CommandError(f"wrk saw {result['errors']} socket errors and {result['non_2xx']} non-2xx responses")
+        return result
 
-    def _report(self, rows, users: int, requests: int) -> None:
+    def _report(self, rows, users: int, seconds: int) -> None:
         self.stdout.write(
-            f"protocol: gunicorn 2 sync workers x 1 thread on 127.0.0.1, BLAS pinned to 1 thread; {requests} "
-            f"requests per row rotating over {users} users' tokens, client processes on the same {os.cpu_count()}-core "
-            f"machine, new connection per request; latency in ms, one run"
+            f"protocol: gunicorn 2 sync workers x 1 thread on 127.0.0.1, BLAS pinned to 1 thread; wrk on the same "
+            f"{os.cpu_count()}-core machine, {seconds} s per row after a 2 s warm-up, rotating over {users} users' "
+            f"tokens, each user's cached feed retired before each row (their first request computes it); "
+            f"latency in ms from one run"
         )
-        self.stdout.write(f"{'endpoint':<36}{'conc':>5}{'n':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'req/s':>9}")
-        for name, concurrency, p50, p95, p99, rate, count in rows:
-            self.stdout.write(f"{name:<36}{concurrency:>5}{count:>6}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}{rate:>9.1f}")
+        self.stdout.write(f"{'endpoint':<36}{'conc':>5}{'n':>7}{'p50':>9}{'p95':>9}{'p99':>9}{'req/s':>9}")
+        for name, concurrency, r in rows:
+            rate = r["requests"] / r["duration_s"]
+            self.stdout.write(
+                f"{name:<36}{concurrency:>5}{r['requests']:>7}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p99']:>9.2f}{rate:>9.1f}"
+            )
         for concurrency in (1, 4):
-            feed = next(r for r in rows if r[0].startswith("feed") and r[1] == concurrency)
-            floor = next(r for r in rows if r[0].startswith("floor") and r[1] == concurrency)
-            self.stdout.write(f"concurrency {concurrency}: feed p95 / floor p95 = {feed[3] / floor[3]:.2f}")
+            feed, floor = (r for name, c, r in rows if c == concurrency)
+            self.stdout.write(f"concurrency {concurrency}: feed p95 / floor p95 = {feed['p95'] / floor['p95']:.2f}")
