@@ -54,8 +54,8 @@ def feed_document(*, user, k: int) -> dict:
     key = f"feed:{user.pk}:{generation}:{k}"
     document = cache.get(key)
     if document is None:
-        feed = asdict(feed_for_user(user=user, k=k))
-        document = {**feed, "results": feed.pop("items")}
+        document = asdict(feed_for_user(user=user, k=k))
+        document["results"] = document.pop("items")
         cache.set(key, document, FEED_CACHE_SECONDS)
     return document
 

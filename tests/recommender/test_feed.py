@@ -43,6 +43,7 @@ def test_a_trained_users_feed_is_personal_unseen_and_explained(api, serving_ease
     user = users_a[0]
     api.force_authenticate(user)
     body = api.get("/api/v1/me/feed/", {"k": 5}).json()
+    assert set(body) == {"model_version", "personal", "updating", "results"}
     assert body["model_version"] == f"ease-v{serving_ease.pk}" and body["personal"] and not body["updating"]
     rated = set(Rating.objects.filter(user=user).values_list("movie_id", flat=True))
     shown = [item["movie"]["id"] for item in body["results"]]
