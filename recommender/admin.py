@@ -152,3 +152,6 @@ class UserFeedAdmin(admin.ModelAdmin):
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
     readonly_fields = ["computed_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # feeds are computed by workers
