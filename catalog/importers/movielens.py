@@ -146,20 +146,29 @@ def _read_ml1m(folder: Path, name: str) -> Dataset:
             title=display_title(title), year=year, movielens_id=movie_id, genres=clean_genres(raw_genres)
         )
     path = folder / "ratings.dat"
+    ratings = _separated_ratings(path, "::", movies, ("UserID", "MovieID", "Timestamp"), "movies.dat")
+    return Dataset(name=name, movies=list(movies.values()), ratings=ratings, files=[folder / "movies.dat", path])
+
+
+def _separated_ratings(
+    path: Path, separator: str, movies: dict, names: tuple[str, str, str], movies_file: str
+) -> list[RatingRecord]:
+    """user, item, rating, timestamp lines (ml-1m ratings.dat, ml-100k u.data), in that file's own words."""
+    user_name, item_name, time_name = names
     ratings = []
-    for line, (user, item, value, timestamp, *_) in _separated_rows(path, "::", 4, "latin-1"):
-        movie_id = parse_int(item, "MovieID", path, line)
-        if movie_id not in movies:
-            raise ImportFileError(path, line, f"MovieID {movie_id} is not in movies.dat")
+    for line, (user, item, value, timestamp, *_) in _separated_rows(path, separator, 4, "latin-1"):
+        item_id = parse_int(item, item_name, path, line)
+        if item_id not in movies:
+            raise ImportFileError(path, line, f"{item_name} {item_id} is not in {movies_file}")
         ratings.append(
             RatingRecord(
-                user_id=parse_int(user, "UserID", path, line),
-                item_id=movie_id,
+                user_id=parse_int(user, user_name, path, line),
+                item_id=item_id,
                 value=parse_rating_value(value, path, line),
-                timestamp=parse_int(timestamp, "Timestamp", path, line),
+                timestamp=parse_int(timestamp, time_name, path, line),
             )
         )
-    return Dataset(name=name, movies=list(movies.values()), ratings=ratings, files=[folder / "movies.dat", path])
+    return ratings
 
 
 def _read_ml100k(folder: Path, name: str) -> Dataset:
@@ -177,19 +186,7 @@ def _read_ml100k(folder: Path, name: str) -> Dataset:
             title=display_title(title), year=year, source_item_id=item_id, genres=clean_genres("|".join(genres))
         )
     path = folder / "u.data"
-    ratings = []
-    for line, (user, item, value, timestamp, *_) in _separated_rows(path, "\t", 4, "latin-1"):
-        item_id = parse_int(item, "item id", path, line)
-        if item_id not in movies:
-            raise ImportFileError(path, line, f"item id {item_id} is not in u.item")
-        ratings.append(
-            RatingRecord(
-                user_id=parse_int(user, "user id", path, line),
-                item_id=item_id,
-                value=parse_rating_value(value, path, line),
-                timestamp=parse_int(timestamp, "timestamp", path, line),
-            )
-        )
+    ratings = _separated_ratings(path, "\t", movies, ("user id", "item id", "timestamp"), "u.item")
     return Dataset(
         name=name,
         movies=list(movies.values()),
