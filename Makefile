@@ -32,6 +32,7 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_bundled
 	$(PY) manage.py train $(FEED_MODEL) --if-missing
+	$(PY) manage.py embed --queue
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py create_demo_user
 	@$(MAKE) --no-print-directory worker-start
@@ -51,18 +52,33 @@ bench: setup
 	$(PY) manage.py services up
 	$(PY) manage.py bench
 
+# Two workers, one per queue, so a long GPU-queue job (embedding the catalog) never delays the
+# quick CPU-queue ones (feed refreshes after a rating).
 worker-start: setup
 	@mkdir -p $(RUN_DIR) $(LOG_DIR)
-	@if [ -f $(RUN_DIR)/celery.pid ] && kill -0 $$(cat $(RUN_DIR)/celery.pid) 2>/dev/null; then \
-		echo "celery worker: running (pid $$(cat $(RUN_DIR)/celery.pid))"; \
-	else \
-		rm -f $(RUN_DIR)/celery.pid; \
-		$(VENV)/bin/celery -A recsite worker -Q default,gpu --concurrency 1 --loglevel INFO \
-			--detach --pidfile $(CURDIR)/$(RUN_DIR)/celery.pid --logfile $(CURDIR)/$(LOG_DIR)/celery.log \
-			-n cinematch@%h && echo "celery worker: started (log: $(LOG_DIR)/celery.log)"; \
-	fi
+	@for queue in default gpu; do \
+		pidfile=$(RUN_DIR)/celery-$$queue.pid; \
+		if [ -f $$pidfile ] && kill -0 $$(cat $$pidfile) 2>/dev/null; then \
+			echo "celery worker ($$queue): running (pid $$(cat $$pidfile))"; \
+		else \
+			rm -f $$pidfile; \
+			$(VENV)/bin/celery -A recsite worker -Q $$queue --concurrency 1 --loglevel INFO \
+				--detach --pidfile $(CURDIR)/$$pidfile --logfile $(CURDIR)/$(LOG_DIR)/celery-$$queue.log \
+				-n $$queue@%h && echo "celery worker ($$queue): started (log: $(LOG_DIR)/celery-$$queue.log)"; \
+		fi; \
+	done
 
 worker-stop:
+	@for queue in default gpu; do \
+		pidfile=$(RUN_DIR)/celery-$$queue.pid; \
+		if [ -f $$pidfile ] && kill -0 $$(cat $$pidfile) 2>/dev/null; then \
+			pid=$$(cat $$pidfile); kill -TERM $$pid; \
+			for i in $$(seq 1 60); do kill -0 $$pid 2>/dev/null || break; sleep 0.5; done; \
+			echo "celery worker ($$queue): stopped"; \
+		fi; rm -f $$pidfile; \
+	done
+
+stop:
 	@if [ -f $(RUN_DIR)/celery.pid ] && kill -0 $$(cat $(RUN_DIR)/celery.pid) 2>/dev/null; then \
 		pid=$$(cat $(RUN_DIR)/celery.pid); kill -TERM $$pid; \
 		for i in $$(seq 1 60); do kill -0 $$pid 2>/dev/null || break; sleep 0.5; done; \

@@ -14,6 +14,7 @@ from catalog.forms import RATING_CHOICES, RatingForm, SignupForm
 from catalog.models import Genre, Movie
 from catalog.selectors import decades, movie_detail, movie_list, user_rating_for, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
+from recommender.similarity import movies_similar_to
 
 PAGE_SIZE = 24
 
@@ -62,6 +63,7 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
         "directors": [c.person.name for c in credits if c.role == "director"],
         "cast": [c.person.name for c in credits if c.role == "cast"],
         "my_rating": user_rating_for(user=request.user, movie=movie),
+        "similar": movies_similar_to(movie=movie, k=6),
         "rating_choices": RATING_CHOICES,
     }
     return render(request, "catalog/movie.html", context)

@@ -1,14 +1,19 @@
-"""REST API v1 for recommendations: the current user's feed."""
+"""REST API v1 for recommendations: the current user's feed, similar movies, semantic search."""
 
 from __future__ import annotations
 
+from django.db.models import prefetch_related_objects
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api import MovieFilterSerializer
+from catalog.models import Movie
 from recommender.selectors import FEED_MAX_K, feed_document
+from recommender.similarity import movies_similar_to, semantic_search
 
 
 class FeedMovieSerializer(serializers.Serializer):
@@ -51,3 +56,57 @@ class MyFeedApi(APIView):
         query.is_valid(raise_exception=True)
         # Already JSON-shaped (and cached): serializers above document it, the hot path skips them.
         return Response(feed_document(user=request.user, k=query.validated_data["k"]))
+
+
+class MatchSerializer(serializers.Serializer):
+    movie = serializers.SerializerMethodField()
+    score = serializers.FloatField()
+
+    def get_movie(self, match) -> dict:
+        movie = match.movie
+        genres = [genre.name for genre in movie.genres.all()]
+        return {"id": movie.pk, "title": movie.title, "year": movie.year, "genres": genres}
+
+
+class SimilarMatchSerializer(MatchSerializer):
+    reason = serializers.CharField()
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    k = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class SearchQuerySerializer(MovieFilterSerializer):
+    search = None  # the query is `q` here
+    sort = None  # results come by closeness to the query
+    q = serializers.CharField(max_length=500, trim_whitespace=True)
+    k = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+def _with_genres(matches):
+    prefetch_related_objects([match.movie for match in matches], "genres")
+    return matches
+
+
+class SimilarMoviesApi(APIView):
+    """Movies closest in meaning to this one (sentence embeddings), each with a reason from metadata."""
+
+    @extend_schema(parameters=[SimilarQuerySerializer], responses=SimilarMatchSerializer(many=True))
+    def get(self, request, pk: int):
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        movie = get_object_or_404(Movie, pk=pk)
+        matches = _with_genres(movies_similar_to(movie=movie, k=query.validated_data["k"]))
+        return Response({"results": SimilarMatchSerializer(matches, many=True).data})
+
+
+class SearchApi(APIView):
+    """Free-text search by mood, plot or theme, optionally within a genre and a decade."""
+
+    @extend_schema(parameters=[SearchQuerySerializer], responses=MatchSerializer(many=True))
+    def get(self, request):
+        query = SearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        matches = semantic_search(query=data["q"], k=data["k"], genre=data.get("genre", ""), decade=data.get("decade"))
+        return Response({"results": MatchSerializer(_with_genres(matches), many=True).data})

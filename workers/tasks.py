@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import connection
 
 from catalog.services import movie_stats_refresh
-from recommender.services import feeds, training
+from recommender.services import embeddings, feeds, training
 
 
 @shared_task(name="workers.health_check", acks_late=True)
@@ -61,3 +61,9 @@ def feed_refresh_user_task(user_id: int) -> int:
 @shared_task(name="workers.feed_refresh_all", acks_late=True)
 def feed_refresh_all_task(version_id: int) -> int:
     return feeds.feed_refresh_all(version_id=version_id)
+
+
+@shared_task(name="workers.embeddings_refresh", acks_late=True)
+def embeddings_refresh_task() -> int:
+    """Embed movies whose text changed (idempotent: unchanged movies are skipped); queue gpu."""
+    return embeddings.embeddings_refresh().embedded

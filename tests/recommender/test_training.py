@@ -33,7 +33,8 @@ def _train(kind: str, **parameters) -> TrainingRun:
 def test_a_first_run_is_evaluated_promoted_and_saved_as_explicit_files(taste_catalog, settings):
     run = _train("ease", lam=10.0, min_item_count=1, min_rating=4.0)
     assert (run.status, run.progress, run.promoted) == ("succeeded", 100, True)
-    assert run.metrics["validation"]["ndcg"] > 0.5  # the taste structure is easy to learn
+    # The taste structure is learnable: EASE beats counting ratings on the same validation split.
+    assert run.metrics["validation"]["ndcg"] > _train("popularity").metrics["validation"]["ndcg"]
     assert run.metrics["protocol"]["k"] == 10 and "done" in run.log_tail
     version = ModelVersion.objects.get(is_serving=True, kind="ease")
     assert version == run.model_version and version.plot_png

@@ -1,0 +1,35 @@
+"""`python manage.py embed [--queue]`: embed every movie whose text changed, with progress.
+
+Runs here by default; `--queue` hands it to a worker on queue "gpu" (as `make run` does).
+"""
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from recommender.services.embeddings import embeddings_refresh
+
+
+class Command(BaseCommand):
+    help = "Compute sentence embeddings of movies for similar movies and semantic search."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--queue", action="store_true", help="let a worker do it (queue gpu)")
+
+    def handle(self, *args, queue: bool, **options):
+        if queue:
+            from workers.tasks import embeddings_refresh_task
+
+            embeddings_refresh_task.apply_async(queue="gpu")
+            self.stdout.write("queued: a worker embeds the movies whose text changed (see var/log/celery.log)")
+            return
+        with tqdm(desc="embedding", unit="movie") as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            result = embeddings_refresh(progress=progress)
+        self.stdout.write(
+            f"checked {result.checked} movies, embedded {result.embedded} in {result.seconds:.1f} s "
+            f"({result.per_minute:.0f} movies/minute)"
+        )

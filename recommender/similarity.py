@@ -1,0 +1,81 @@
+"""Reads over movie embeddings: "more like this" and free-text search (pgvector, cosine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from pgvector.django import CosineDistance
+
+from catalog.models import Movie
+from recommender.models import MovieEmbedding
+from recommender.services.embeddings import embedder, movie_texts
+
+# HNSW visits at least this many candidates per query (pgvector's default is 40).
+EF_SEARCH = 100
+
+
+@dataclass(frozen=True)
+class Match:
+    movie: Movie
+    score: float  # cosine similarity, 1 = same direction
+    reason: str = ""
+
+
+def _nearest(vector, *, k: int, exclude_movie_id: int | None = None, genre: str = "", decade: int | None = None):
+    matches = MovieEmbedding.objects.select_related("movie").annotate(distance=CosineDistance("vector", vector))
+    if exclude_movie_id is not None:
+        matches = matches.exclude(movie_id=exclude_movie_id)
+    if genre:
+        matches = matches.filter(movie__genres__name__iexact=genre)
+    if decade is not None:
+        matches = matches.filter(movie__year__gte=decade, movie__year__lt=decade + 10)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # With a filter, a plain HNSW scan can return fewer than k rows; an iterative scan keeps
+        # walking the graph until k rows pass the filter (pgvector >= 0.8).
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, k)}")
+        rows = list(matches.order_by("distance")[:k])
+    rows.sort(key=lambda row: row.distance)  # relaxed order: re-sort the few rows exactly
+    return [(row.movie, 1.0 - float(row.distance)) for row in rows]
+
+
+def movies_similar_to(*, movie: Movie, k: int) -> list[Match]:
+    """The k movies whose embeddings are closest to this one's, each with a reason from metadata."""
+    own = MovieEmbedding.objects.filter(movie=movie).values_list("vector", flat=True).first()
+    if own is None:
+        return []
+    nearest = _nearest(own, k=k, exclude_movie_id=movie.pk)
+    texts = movie_texts(movie_ids=[movie.pk] + [other.pk for other, _ in nearest])
+    return [
+        Match(other, score, similar_reason(movie, texts[movie.pk], other, texts[other.pk])) for other, score in nearest
+    ]
+
+
+def semantic_search(*, query: str, k: int, genre: str = "", decade: int | None = None) -> list[Match]:
+    vector = embedder().encode([query])[0]
+    return [Match(movie, score) for movie, score in _nearest(vector, k=k, genre=genre, decade=decade)]
+
+
+def similar_reason(movie: Movie, text, other: Movie, other_text) -> str:
+    """One sentence that claims only what both movies' metadata share."""
+    shared = []
+    genres = [genre for genre in other_text.genres if genre in text.genres]
+    if genres:
+        shared.append(f"its {_join([g.lower() for g in genres[:3]])} streak")
+    directors = [name for name in other_text.directors if name in text.directors]
+    if directors:
+        shared.append(f"the same director, {_join(directors)}")
+    keywords = [word for word in other_text.keywords if word in text.keywords]
+    if keywords:
+        shared.append(f"shared themes ({_join(keywords[:3])})")
+    because = _join(shared, separator="; ") if shared else "a story its description tells in much the same terms"
+    return f"If you enjoyed {movie}, you might love {other} for {because}."
+
+
+def _join(items: list[str], separator: str = ", ") -> str:
+    """'a', 'a and b', 'a, b, and c' (or with '; ' between parts that hold commas themselves)."""
+    if len(items) == 1:
+        return items[0]
+    last = " and " if len(items) == 2 else f"{separator.rstrip()} and "
+    return separator.join(items[:-1]) + last + items[-1]

@@ -1,0 +1,81 @@
+"""Embeddings in pgvector with the real bundled MiniLM: refresh on change, similar movies, filtered search."""
+
+import pytest
+
+from catalog.models import Genre, Movie
+from recommender.models import MovieEmbedding
+from recommender.services.embeddings import embeddings_refresh
+
+pytestmark = pytest.mark.django_db
+
+PLOTS = {
+    "Deep Space Horror": ("Sci-Fi", "A crew aboard a mining spaceship is hunted by an alien creature."),
+    "Orbit of Silence": ("Sci-Fi", "Astronauts stranded on a space station fight to survive and return to Earth."),
+    "The Last Heist": ("Crime", "A crew of bank robbers plans one final heist before retiring."),
+    "Vault Job": ("Crime", "Thieves break into a casino vault and the robbery goes wrong."),
+    "Summer Picnic": ("Romance", "Two strangers fall in love during a sunny summer in the countryside."),
+}
+
+
+@pytest.fixture
+def plots(make_movie):
+    movies = {title: make_movie(title, 1980 + n, (genre,), overview=plot) for n, (title, (genre, plot)) in
+              enumerate(PLOTS.items())}  # fmt: skip
+    result = embeddings_refresh()
+    assert (result.checked, result.embedded) == (5, 5)
+    return movies
+
+
+def test_embeddings_are_refreshed_only_when_a_movies_text_changes(plots):
+    assert embeddings_refresh().embedded == 0  # nothing changed: nothing to do
+    heist = plots["The Last Heist"]
+    before = MovieEmbedding.objects.get(movie=heist)
+    heist.overview = "An alien crew aboard a spaceship is hunted in deep space."
+    heist.save()
+    assert embeddings_refresh().embedded == 1
+    after = MovieEmbedding.objects.get(movie=heist)
+    assert after.document_hash != before.document_hash and "alien crew" in after.document
+
+
+def test_similar_movies_api_ranks_by_meaning_and_gives_a_grounded_reason(api, plots):
+    alien = plots["Deep Space Horror"]
+    body = api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 2}).json()
+    titles = [item["movie"]["title"] for item in body["results"]]
+    assert titles[0] == "Orbit of Silence" and alien.title not in titles
+    reason = body["results"][0]["reason"]
+    assert reason.startswith("If you enjoyed Deep Space Horror (1980), you might love Orbit of Silence (1981)")
+    assert "sci-fi" in reason  # the one thing their metadata shares
+
+
+def test_similar_movies_of_an_unknown_id_is_404(api, plots):
+    assert api.get("/api/v1/movies/987654/similar/").status_code == 404
+
+
+def test_search_finds_movies_by_plot_not_title(api, plots):
+    body = api.get("/api/v1/search/", {"q": "robbers steal money from a bank", "k": 2}).json()
+    assert {item["movie"]["title"] for item in body["results"]} == {"The Last Heist", "Vault Job"}
+
+
+def test_a_filtered_search_returns_k_results_when_enough_movies_match(api, make_movie):
+    # 200 movies, 10% Western: a plain HNSW scan would often return fewer than k of them.
+    western = Genre.objects.create(name="Western")
+    for n in range(200):
+        movie = Movie.objects.create(title=f"Film {n}", year=1950 + n % 50, overview=f"Story number {n} about life.")
+        if n % 10 == 0:
+            movie.genres.add(western)
+    embeddings_refresh()
+    body = api.get("/api/v1/search/", {"q": "a story about life", "k": 10, "genre": "Western"}).json()
+    assert len(body["results"]) == 10
+    assert all(item["movie"]["genres"] == ["Western"] for item in body["results"])
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 501}, {"q": "ok", "k": 0}, {"q": "ok", "genre": "Nope"}])
+def test_bad_search_queries_are_400(api, params):
+    assert api.get("/api/v1/search/", params).status_code == 400
+
+
+def test_the_movie_page_shows_more_like_this_and_the_search_page_works(client, plots):
+    page = client.get(f"/movies/{plots['Vault Job'].id}/").content.decode()
+    assert "More like this" in page and "The Last Heist" in page
+    results = client.get("/search/", {"q": "astronauts in trouble", "genre": "Sci-Fi"}).content.decode()
+    assert "Orbit of Silence" in results and "Vault Job" not in results
