@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog.forms import RATING_CHOICES
-from catalog.models import Genre, Rating
+from catalog.models import Genre, Movie, Rating
 from catalog.selectors import decades
+from recommender.models import MovieEmbedding
 from recommender.selectors import feed_document, onboarding_groups
 from recommender.similarity import semantic_search
 
@@ -41,6 +42,7 @@ def search(request: HttpRequest) -> HttpResponse:
     decade = int(decade_raw) if decade_raw.isdigit() and int(decade_raw) % 10 == 0 else None
     matches = semantic_search(query=query, k=20, genre=genre, decade=decade) if query else []
     prefetch_related_objects([match.movie for match in matches], "genres")
-    context = {"query": query, "genre": genre, "decade": decade, "matches": matches,
-               "genres": Genre.objects.all(), "decades": decades()}  # fmt: skip
+    indexed, total = MovieEmbedding.objects.count(), Movie.objects.count()
+    context = {"query": query, "genre": genre, "decade": decade, "matches": matches, "genres": Genre.objects.all(),
+               "decades": decades(), "indexed": indexed, "total": total}  # fmt: skip
     return render(request, "recommender/search.html", context)
