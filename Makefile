@@ -68,22 +68,24 @@ worker-start: setup
 		fi; \
 	done
 
+# TERM lets a worker finish its task (warm shutdown); a long task gets 10 s, then QUIT stops it
+# at once (cold shutdown). Its task was not acknowledged, so the broker hands it out again and the
+# idempotent task resumes after the next `make run`.
 worker-stop:
 	@for queue in default gpu; do \
 		pidfile=$(RUN_DIR)/celery-$$queue.pid; \
 		if [ -f $$pidfile ] && kill -0 $$(cat $$pidfile) 2>/dev/null; then \
 			pid=$$(cat $$pidfile); kill -TERM $$pid; \
-			for i in $$(seq 1 60); do kill -0 $$pid 2>/dev/null || break; sleep 0.5; done; \
+			for i in $$(seq 1 20); do kill -0 $$pid 2>/dev/null || break; sleep 0.5; done; \
+			if kill -0 $$pid 2>/dev/null; then \
+				echo "celery worker ($$queue): busy; stopping it now, its task resumes on the next start"; \
+				pkill -QUIT -P $$pid; kill -QUIT $$pid; \
+				for i in $$(seq 1 20); do kill -0 $$pid 2>/dev/null || break; sleep 0.5; done; \
+				pkill -KILL -P $$pid 2>/dev/null; kill -KILL $$pid 2>/dev/null; \
+			fi; \
 			echo "celery worker ($$queue): stopped"; \
 		fi; rm -f $$pidfile; \
 	done
-
-stop:
-	@if [ -f $(RUN_DIR)/celery.pid ] && kill -0 $$(cat $(RUN_DIR)/celery.pid) 2>/dev/null; then \
-		pid=$$(cat $(RUN_DIR)/celery.pid); kill -TERM $$pid; \
-		for i in $$(seq 1 60); do kill -0 $$pid 2>/dev/null || break; sleep 0.5; done; \
-		echo "celery worker: stopped"; \
-	fi; rm -f $(RUN_DIR)/celery.pid
 
 stop:
 	@if [ -f $(RUN_DIR)/gunicorn.pid ] && kill -0 $$(cat $(RUN_DIR)/gunicorn.pid) 2>/dev/null; then \
