@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from recommender.kinds import DEFAULT_PARAMETERS
-from recommender.models import ModelKind, ModelVersion, TrainingRun, UserFeed
+from recommender.models import ModelKind, ModelVersion, MovieEmbedding, TrainingRun, UserFeed
 from recommender.services.registry import model_version_promote
 from recommender.services.training import training_run_create
 
@@ -155,3 +155,15 @@ class UserFeedAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # feeds are computed by workers
+
+
+@admin.register(MovieEmbedding)
+class MovieEmbeddingAdmin(admin.ModelAdmin):
+    list_display = ["movie", "model_name", "updated_at"]
+    list_filter = ["model_name"]
+    search_fields = ["movie__title"]
+    readonly_fields = ["movie", "model_name", "document", "document_hash", "updated_at"]
+    exclude = ["vector"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # `manage.py embed` and the workers write these

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from catalog import models
 from catalog.services import rating_upsert
+from recommender import models as recommender_models
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,18 @@ def test_every_catalog_model_is_registered_with_search_or_filters():
         model_admin = admin.site._registry.get(model)
         assert model_admin is not None, model
         assert model_admin.search_fields or model_admin.list_filter, model
+
+
+RECOMMENDER_MODELS = [recommender_models.ModelVersion, recommender_models.TrainingRun, recommender_models.UserFeed,
+                      recommender_models.MovieEmbedding]  # fmt: skip
+
+
+def test_every_recommender_model_is_registered_and_listable(client):
+    client.force_login(get_user_model().objects.create_superuser("root", password="a-long-test-password"))
+    for model in RECOMMENDER_MODELS:
+        assert model in admin.site._registry, model
+        assert client.get(f"/admin/recommender/{model._meta.model_name}/").status_code == 200
+    assert client.get("/admin/recommender/trainingrun/retrain/").status_code == 200
 
 
 def test_staff_see_changelists_with_search_and_filters(client, make_movie, make_user):
