@@ -56,6 +56,12 @@ def catalog_coverage() -> dict[str, int]:
     return {key: value or 0 for key, value in movies.items()}
 
 
+def decade_parse(raw: str) -> int | None:
+    """'1990' -> 1990; anything that is not a year ending in 0 -> None (no decade filter)."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and int(raw) % 10 == 0 else None
+
+
 def decades() -> list[int]:
     years = Movie.objects.exclude(year=None).values_list("year", flat=True).distinct()
     return sorted({year - year % 10 for year in years}, reverse=True)

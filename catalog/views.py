@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.forms import RATING_CHOICES, RatingForm, SignupForm
 from catalog.models import Genre, Movie
-from catalog.selectors import decades, movie_detail, movie_list, user_rating_for, user_ratings
+from catalog.selectors import decade_parse, decades, movie_detail, movie_list, user_rating_for, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
 from recommender.similarity import movies_similar_to
 
@@ -32,8 +32,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:200]
     genre = request.GET.get("genre", "").strip()[:64]
     sort = request.GET.get("sort", "popular")
-    decade_raw = request.GET.get("decade", "").strip()
-    decade = int(decade_raw) if decade_raw.isdigit() and int(decade_raw) % 10 == 0 else None
+    decade = decade_parse(request.GET.get("decade", ""))
     page = Paginator(movie_list(search=search, genre=genre, decade=decade, sort=sort), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

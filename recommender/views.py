@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from catalog.forms import RATING_CHOICES
 from catalog.models import Genre, Movie, Rating
-from catalog.selectors import decades
+from catalog.selectors import decade_parse, decades
 from recommender.models import MovieEmbedding
 from recommender.selectors import feed_document, onboarding_groups
 from recommender.similarity import semantic_search
@@ -38,8 +38,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """Free-text search: "a slow-burn space mystery", "heist gone wrong in the seventies"."""
     query = request.GET.get("q", "").strip()[:500]
     genre = request.GET.get("genre", "").strip()[:64]
-    decade_raw = request.GET.get("decade", "").strip()
-    decade = int(decade_raw) if decade_raw.isdigit() and int(decade_raw) % 10 == 0 else None
+    decade = decade_parse(request.GET.get("decade", ""))
     matches = semantic_search(query=query, k=20, genre=genre, decade=decade) if query else []
     prefetch_related_objects([match.movie for match in matches], "genres")
     indexed, total = MovieEmbedding.objects.count(), Movie.objects.count()
