@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 from django.conf import settings
@@ -35,7 +36,25 @@ def feed_refresh_for_user(*, user_id: int, co_ratings: CoRatings | None = None) 
         UserFeed.objects.filter(user_id=user_id).delete()
         feed_cache_invalidate(user_id=user_id)
         return None
-    return _feed_write(user_id, ratings, as_of, version, model, co_ratings or CoRatings(ratings_interactions()))
+    return _feed_write(user_id, ratings, as_of, version, model, co_ratings or _recent_co_ratings(version.pk))
+
+
+CO_RATINGS_MAX_AGE_S = 300
+_co_ratings_cache: dict[str, tuple[int, float, CoRatings]] = {}
+
+
+def _recent_co_ratings(version_id: int) -> CoRatings:
+    """The co-rating matrix for explanations, rebuilt at most every few minutes per worker process.
+
+    Building it reads every rating; a burst of single-user refreshes would otherwise do that each
+    time. Reasons may lag new ratings by a few minutes; the ranking itself never does.
+    """
+    cached = _co_ratings_cache.get("current")
+    now = time.monotonic()
+    if cached is None or cached[0] != version_id or now - cached[1] > CO_RATINGS_MAX_AGE_S:
+        cached = (version_id, now, CoRatings(ratings_interactions()))
+        _co_ratings_cache["current"] = cached
+    return cached[2]
 
 
 def feed_refresh_all(*, version_id: int, progress=None) -> int:

@@ -8,8 +8,10 @@ from catalog.imports import dataset_import, import_already_done
 from catalog.selectors import catalog_coverage
 
 
-def run_import(command, dataset: Dataset, *, force: bool) -> None:
-    fingerprint = files_fingerprint(dataset.files) if dataset.files else ""
+def run_import(command, dataset: Dataset, *, force: bool, fingerprint: str | None = None) -> None:
+    """`fingerprint` may be passed by a caller that hashed the files already (they are large)."""
+    if fingerprint is None:
+        fingerprint = files_fingerprint(dataset.files) if dataset.files else ""
     if not force and fingerprint and import_already_done(source=dataset.name, fingerprint=fingerprint):
         command.stdout.write(f"{dataset.name}: these files were imported already; nothing to do (--force re-imports)")
         return

@@ -45,4 +45,4 @@ class Command(BaseCommand):
                 f"({stats.matched / stats.total:.1%}; {stats.matched_by_id} by id, "
                 f"{stats.matched_by_title} by title + year)"
             )
-        run_import(self, dataset, force=True)
+        run_import(self, dataset, force=True, fingerprint=fingerprint)
