@@ -16,6 +16,8 @@ class ModelKind(models.TextChoices):
     SVD = "svd", "SVD (Surprise)"
     SVDPP = "svdpp", "SVD++ (Surprise)"
     EASE = "ease", "EASE (top-N)"
+    EMBEDDER = "embedder", "Embedder (contrastive fine-tune)"
+    ENRICHER = "enricher", "Description enricher (LoRA fine-tune)"
 
 
 class ModelVersion(models.Model):
@@ -114,3 +116,42 @@ class MovieEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"embedding of movie {self.movie_id} ({self.model_name})"
+
+
+class MovieDescription(models.Model):
+    """An LLM-written description grounded in the movie's metadata, kept apart from the source overview.
+
+    A rejected attempt is stored too (empty text, with the reason), so a resumed enrichment with the
+    same model and prompt does not try that movie again.
+    """
+
+    movie = models.OneToOneField(
+        "catalog.Movie", on_delete=models.CASCADE, primary_key=True, related_name="enriched_description"
+    )
+    text = models.TextField(blank=True)
+    accepted = models.BooleanField(help_text="passed the grounding check")
+    rejected_reason = models.CharField(max_length=255, blank=True)
+    model_name = models.CharField(max_length=255, help_text="the generator (and version) that wrote it")
+    prompt_version = models.CharField(max_length=32)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"description of movie {self.movie_id} ({'accepted' if self.accepted else 'rejected'})"
+
+
+class SimilarReason(models.Model):
+    """A cached one-sentence LLM reason why `other` suits someone who enjoyed `movie`."""
+
+    movie = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey("catalog.Movie", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    model_name = models.CharField(max_length=255)
+    prompt_version = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["movie", "other"], name="one_reason_per_pair")]
+
+    def __str__(self) -> str:
+        return f"reason {self.movie_id} -> {self.other_id}"

@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 # The validation metric the gate compares, and how much worse (absolute) still counts as "not worse":
 # retraining on the same data must pass, noise of a re-split must not block every retrain.
 GATE_METRIC = "ndcg"
+GATE_METRIC_BY_KIND = {"enricher": "rouge_l"}  # the enricher is judged on its held-out descriptions
 GATE_TOLERANCE = 0.0
 
 
@@ -39,16 +40,17 @@ def model_version_create(*, kind: str, parameters: dict, metrics: dict, model, p
 
 def promotion_gate(*, kind: str, candidate_metrics: dict) -> tuple[bool, str]:
     """The candidate may serve if it is not worse than the serving version on the validation metric."""
+    metric = GATE_METRIC_BY_KIND.get(kind, GATE_METRIC)
     serving = ModelVersion.objects.filter(kind=kind, is_serving=True).first()
     if serving is None:
         return True, "no version of this kind serves yet"
-    current = serving.metrics.get("validation", {}).get(GATE_METRIC)
-    candidate = candidate_metrics.get(GATE_METRIC)
+    current = serving.metrics.get("validation", {}).get(metric)
+    candidate = candidate_metrics.get(metric)
     if current is None:
-        return True, f"serving {serving} has no recorded {GATE_METRIC}"
+        return True, f"serving {serving} has no recorded {metric}"
     if candidate + GATE_TOLERANCE >= current:
-        return True, f"{GATE_METRIC}@10 {candidate:.4f} >= serving {serving}'s {current:.4f}"
-    return False, f"{GATE_METRIC}@10 {candidate:.4f} is worse than serving {serving}'s {current:.4f}"
+        return True, f"{metric} {candidate:.4f} >= serving {serving}'s {current:.4f}"
+    return False, f"{metric} {candidate:.4f} is worse than serving {serving}'s {current:.4f}"
 
 
 @transaction.atomic

@@ -85,13 +85,29 @@ def training_run_execute(*, run_id: int, worker: str, echo=None) -> TrainingRun:
     run = TrainingRun.objects.get(pk=run_id)
     reporter = RunReporter(run, echo)
     try:
-        _train_evaluate_promote(run, reporter)
+        _pipeline(run.kind)(run, reporter)
     except Exception as exc:  # the run row must say what happened; the serving model stays as it was
         logger.exception("training run %s failed", run_id)
         reporter.step(run.progress, f"FAILED: {exc!r}\n{traceback.format_exc(limit=5)}")
         TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.FAILED, finished_at=timezone.now())
     run.refresh_from_db()
     return run
+
+
+def _pipeline(kind: str):
+    """The function that trains, evaluates and (if the gate passes) promotes a run of this kind.
+
+    Collaborative-filtering kinds share one pipeline here; fine-tuning kinds live in `training/`.
+    """
+    if kind == "embedder":
+        from training.services.embedder import embedder_train_evaluate_promote
+
+        return embedder_train_evaluate_promote
+    if kind == "enricher":
+        from training.services.enricher import enricher_train_evaluate_promote
+
+        return enricher_train_evaluate_promote
+    return _train_evaluate_promote
 
 
 def _train_evaluate_promote(run: TrainingRun, reporter: RunReporter) -> None:
