@@ -44,8 +44,9 @@ def evaluate_embedder(embedder, texts: dict[int, MovieText], *, k: int = 10, see
     corpus = embedder.encode([movie_document(replace(texts[movie_id], description="")) for movie_id in ids])
     similarity = queries @ corpus.T  # unit vectors: cosine
     own = np.diag(similarity)
-    # Rank of each movie's own document among all documents for its overview (0 = first).
-    ranks = (similarity > own[:, None]).sum(axis=1)
+    # Rank of each movie's own document among all documents for its overview (0 = first). A tie
+    # counts against the model: a collapsed one (every cosine equal) must not rank everything first.
+    ranks = (similarity >= own[:, None]).sum(axis=1) - 1
     hits = ranks < k
     ndcg = np.where(hits, 1.0 / np.log2(ranks + 2), 0.0)
     shuffled = np.random.default_rng(seed).permutation(len(ids))
