@@ -5,7 +5,13 @@ import pytest
 
 from recommender.engine.embedder import Embedder, default_model_path
 from recommender.engine.text import MovieText
-from training.engine.contrastive import ContrastiveConfig, fine_tune, overview_pairs
+from training.engine.contrastive import (
+    ContrastiveConfig,
+    contrastive_examples,
+    fine_tune,
+    overview_pairs,
+    overview_triplets,
+)
 
 TEXTS = {
     1: MovieText("Deep Space Horror", 1979, ["Horror", "Sci-Fi"], "A crew is hunted by an alien aboard their ship."),
@@ -41,3 +47,46 @@ def test_fine_tuning_saves_a_model_that_embeds_and_has_moved(tmp_path):
 def test_a_bad_config_is_refused():
     with pytest.raises(ValueError, match="batch_size >= 2"):
         ContrastiveConfig(batch_size=1)
+
+
+SIMILAR = {
+    1: MovieText("Deep Space Horror", 1979, ["Horror", "Sci-Fi"], "A crew is hunted by an alien aboard their ship."),
+    2: MovieText("Orbit", 1983, ["Sci-Fi"], "Astronauts stranded on a station fight to get home."),
+    3: MovieText("The Last Heist", 1995, ["Crime"], "Bank robbers plan one final job.", directors=["Ann Lee"]),
+    4: MovieText("Vault Job", 1997, ["Crime"], "Thieves break into a casino vault.", directors=["Ann Lee"]),
+    5: MovieText("Safe Cracker", 1999, ["Crime"], "A locksmith is forced to open a safe."),
+    6: MovieText("Summer Picnic", 2001, ["Romance"], "Two strangers fall in love in the countryside."),
+}
+
+
+def test_each_hard_negative_is_a_different_movie_sharing_the_most_traits():
+    triplets = overview_triplets(SIMILAR, exclude=set(), limit=10, seed=0)
+    by_story = {example[0]: example for example in triplets}
+    assert len(by_story[SIMILAR[1].description]) == 3  # the romance shares nothing: it stays a pair
+    assert len(by_story[SIMILAR[6].description]) == 2
+    # Deep Space Horror's only neighbour by genre is Orbit (Sci-Fi), never itself.
+    assert by_story[SIMILAR[1].description][2].startswith("Orbit (1983). Genres: Sci-Fi.")
+    # The Last Heist shares Crime with two films and its director with one: that one is harder.
+    negative = by_story[SIMILAR[3].description][2]
+    assert negative.startswith("Vault Job (1997).") and SIMILAR[4].description not in negative
+
+
+def test_held_out_movies_are_never_hard_negatives():
+    triplets = overview_triplets(SIMILAR, exclude={4}, limit=10, seed=0)
+    assert all("Vault Job" not in text for example in triplets for text in example)
+    heist = next(example for example in triplets if example[0] == SIMILAR[3].description)
+    assert heist[2].startswith("Safe Cracker (1999).")  # the next best Crime film
+
+
+def test_the_config_chooses_triplets_or_pairs():
+    with_negatives = contrastive_examples(SIMILAR, exclude=set(), config=ContrastiveConfig(max_pairs=10))
+    plain = contrastive_examples(SIMILAR, exclude=set(), config=ContrastiveConfig(max_pairs=10, hard_negatives=False))
+    assert {len(example) for example in with_negatives} == {2, 3} and {len(example) for example in plain} == {2}
+
+
+def test_fine_tuning_with_hard_negatives_lowers_the_loss(tmp_path):
+    triplets = overview_triplets(SIMILAR, exclude=set(), limit=10, seed=0)
+    losses = []
+    config = ContrastiveConfig(epochs=3, batch_size=6, lr=5e-5, max_seq_length=32)
+    fine_tune(default_model_path(), triplets, config, tmp_path / "tuned", lambda s, t, loss: losses.append(loss))
+    assert len(losses) == 3 and losses[-1] < losses[0]

@@ -2,14 +2,17 @@
 
 The loss is MultipleNegativesRankingLoss written out: in a batch of pairs, each query's own
 document is the positive and every other document is a negative (in-batch negatives), scored by
-scaled cosine and trained with cross-entropy. A hand loop on torch keeps the dependencies to
-sentence-transformers and torch; the same code runs on CUDA when there is one.
+scaled cosine and trained with cross-entropy. Examples may carry a third text, a hard negative
+(a similar but wrong movie's document); like sentence-transformers' third column, every query is
+then also scored against all the batch's hard negatives. A hand loop on torch keeps the
+dependencies to sentence-transformers and torch; the same code runs on CUDA when there is one.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +28,7 @@ class ContrastiveConfig:
     max_seq_length: int = 128
     scale: float = 20.0  # sentence-transformers' default for MultipleNegativesRankingLoss
     seed: int = 0
+    hard_negatives: bool = True  # see overview_triplets
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 2 or self.max_pairs < 2 or self.lr <= 0:
@@ -33,19 +37,86 @@ class ContrastiveConfig:
 
 def overview_pairs(texts: dict[int, MovieText], *, exclude: set[int], limit: int, seed: int) -> list[tuple[str, str]]:
     """(overview, metadata document without the overview) for movies not held out: story -> film."""
+    return [(texts[i].description, _metadata(texts[i])) for i in _anchor_ids(texts, exclude, limit, seed)]
+
+
+def _anchor_ids(texts: dict[int, MovieText], exclude: set[int], limit: int, seed: int) -> list[int]:
     ids = sorted(movie_id for movie_id, text in texts.items() if text.description and movie_id not in exclude)
     random.Random(seed).shuffle(ids)
-    return [(texts[i].description, movie_document(replace(texts[i], description=""))) for i in ids[:limit]]
+    return ids[:limit]
+
+
+def _metadata(text: MovieText) -> str:
+    return movie_document(replace(text, description=""))
+
+
+# How much each shared trait makes another movie a convincing wrong answer: a shared director or
+# keyword says more about the film than a shared genre (Drama alone is shared by half a catalog).
+_TRAIT_WEIGHTS = {"genre": 1, "keyword": 2, "director": 2}
+
+
+def _traits(text: MovieText) -> list[tuple[str, str]]:
+    return (
+        [("genre", g) for g in text.genres]
+        + [("keyword", k) for k in text.keywords]
+        + [("director", d) for d in text.directors]
+    )
+
+
+def hard_negative_for(
+    movie_id: int, texts: dict[int, MovieText], index: dict[tuple[str, str], list[int]], rng: random.Random
+) -> int | None:
+    """Another movie sharing the most (weighted) traits with this one; ties drawn by `rng`; None if none shares any."""
+    overlap: Counter[int] = Counter()
+    for trait in _traits(texts[movie_id]):
+        for other in index.get(trait, ()):
+            if other != movie_id:
+                overlap[other] += _TRAIT_WEIGHTS[trait[0]]
+    if not overlap:
+        return None
+    best = max(overlap.values())
+    return rng.choice(sorted(other for other, weight in overlap.items() if weight == best))
+
+
+def overview_triplets(
+    texts: dict[int, MovieText], *, exclude: set[int], limit: int, seed: int
+) -> list[tuple[str, str] | tuple[str, str, str]]:
+    """overview_pairs plus, per pair, the metadata document of a similar but different movie.
+
+    Random in-batch negatives are mostly easy (a heist film against a romance); a negative that
+    shares the genre, director or keywords forces the model to read the story. Held-out movies are
+    never used as negatives either, so evaluation stays unseen. A movie sharing nothing stays a pair.
+    """
+    candidates = {movie_id: text for movie_id, text in texts.items() if movie_id not in exclude}
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for movie_id, text in candidates.items():
+        for trait in _traits(text):
+            index[trait].append(movie_id)
+    rng = random.Random(seed)
+    examples: list[tuple[str, str] | tuple[str, str, str]] = []
+    for movie_id in _anchor_ids(texts, exclude, limit, seed):
+        pair = (texts[movie_id].description, _metadata(texts[movie_id]))
+        negative = hard_negative_for(movie_id, candidates, index, rng)
+        examples.append(pair if negative is None else (*pair, _metadata(candidates[negative])))
+    return examples
+
+
+def contrastive_examples(
+    texts: dict[int, MovieText], *, exclude: set[int], config: ContrastiveConfig
+) -> list[tuple[str, str] | tuple[str, str, str]]:
+    """The training examples `config` asks for: triplets with hard negatives, or plain pairs."""
+    build = overview_triplets if config.hard_negatives else overview_pairs
+    return build(texts, exclude=exclude, limit=config.max_pairs, seed=config.seed)
 
 
 def fine_tune(
     base_model: Path,
-    pairs: list[tuple[str, str]],
+    pairs: Sequence[tuple[str, str] | tuple[str, str, str]],
     config: ContrastiveConfig,
     output: Path,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> Path:
-    """Train on `pairs` and save a sentence-transformers folder at `output`; returns it."""
+    """Train on `pairs` (query, document[, hard negative]) and save a sentence-transformers folder at `output`."""
     import torch
     import torch.nn.functional as F
     from sentence_transformers import SentenceTransformer
@@ -67,9 +138,16 @@ def fine_tune(
             batch = [pairs[i] for i in order[start : start + config.batch_size]]
             if len(batch) < 2:
                 continue  # a lone pair has no in-batch negative
-            queries = _embed(model, [query for query, _ in batch], device)
-            documents = _embed(model, [document for _, document in batch], device)
+            positives = [example[1] for example in batch]
+            candidates = positives + [example[2] for example in batch if len(example) > 2]
+            queries = _embed(model, [example[0] for example in batch], device)
+            documents = _embed(model, candidates, device)
             scores = F.normalize(queries, dim=-1) @ F.normalize(documents, dim=-1).T * config.scale
+            # A hard negative can be another query's positive, even this query's own document:
+            # such a column is the right answer, not a negative, so it must not be pushed away.
+            duplicate = [[c != row and text == positives[row] for c, text in enumerate(candidates)]
+                         for row in range(len(batch))]  # fmt: skip
+            scores = scores.masked_fill(torch.tensor(duplicate, device=device), float("-inf"))
             loss = F.cross_entropy(scores, torch.arange(len(batch), device=device))
             optimizer.zero_grad()
             loss.backward()
