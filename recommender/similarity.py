@@ -53,6 +53,8 @@ def movies_similar_to(*, movie: Movie, k: int) -> list[Match]:
 
 
 def semantic_search(*, query: str, k: int, genre: str = "", decade: int | None = None) -> list[Match]:
+    # The serving embedder; right after a promotion some stored vectors still come from the previous
+    # one until embeddings_refresh has run (see embeddings.embedder).
     vector = embedder().encode([query])[0]
     return [Match(movie, score) for movie, score in _nearest(vector, k=k, genre=genre, decade=decade)]
 

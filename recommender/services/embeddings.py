@@ -6,15 +6,16 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Q
+from django.db.models import F, Q
 
 from catalog.models import Movie
 from recommender.engine.embedder import Embedder
 from recommender.engine.text import MovieText, document_hash, movie_document
-from recommender.models import MovieEmbedding
+from recommender.models import ModelKind, ModelVersion, MovieEmbedding
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +26,30 @@ _embedder_lock = threading.Lock()
 
 
 def embedder() -> Embedder:
-    """The process-wide embedder (the model loads on first use, then stays)."""
+    """The process-wide embedder: the serving "embedder" version, else the configured default.
+
+    One cheap query per call notices a promotion, so web and worker processes switch without a
+    restart (as registry.serving_model does); the model itself loads on first use, then stays.
+    A promotion changes the name, hence every document hash, so the next embeddings_refresh
+    re-embeds every movie. Until it has, stored vectors from the old model sit beside new ones and
+    queries are embedded by the new model: both start from the same base with a small learning
+    rate, so the spaces stay close, but scores are only fully comparable once the refresh is done.
+    """
     global _embedder
+    path, name = embedder_source()
     with _embedder_lock:
-        if _embedder is None:
-            _embedder = Embedder(settings.EMBEDDING_MODEL_PATH, name=settings.EMBEDDING_MODEL_NAME)
+        if _embedder is None or (_embedder.model_path, _embedder.name) != (path, name):
+            _embedder = Embedder(path, name=name)
         return _embedder
+
+
+def embedder_source() -> tuple[Path | None, str]:
+    """(model folder, name) of the embedder that should serve now; None = the bundled MiniLM."""
+    version = ModelVersion.objects.filter(kind=ModelKind.EMBEDDER, is_serving=True).only("artifact_dir").first()
+    if version is not None:
+        return Path(settings.MODEL_DIR) / version.artifact_dir, f"embedder-v{version.pk}"
+    configured = settings.EMBEDDING_MODEL_PATH
+    return (Path(configured) if configured else None), settings.EMBEDDING_MODEL_NAME
 
 
 def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
@@ -38,10 +57,15 @@ def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
     rows = movies.annotate(
         genre_names=ArrayAgg("genres__name", distinct=True, filter=Q(genres__isnull=False), default=[]),
         director_names=ArrayAgg("credits__person__name", distinct=True, filter=Q(credits__role="director"), default=[]),
-    ).values_list("id", "title", "year", "overview", "tagline", "keywords", "genre_names", "director_names")
+        enriched=F("enriched_description__text"),
+    ).values_list("id", "title", "year", "overview", "tagline", "keywords", "genre_names", "director_names", "enriched")
+    # A movie without an overview is described by its grounded enriched description, if it has one.
     return {
-        movie_id: MovieText(title, year, sorted(genres), overview, tagline, list(keywords or []), [], sorted(directors))
-        for movie_id, title, year, overview, tagline, keywords, genres, directors in rows
+        movie_id: MovieText(
+            title, year, sorted(genres), overview or enriched or "", tagline, list(keywords or []), [],
+            sorted(directors),
+        )  # fmt: skip
+        for movie_id, title, year, overview, tagline, keywords, genres, directors, enriched in rows
     }
 
 
@@ -59,7 +83,8 @@ class EmbeddingRefresh:
 def embeddings_refresh(*, movie_ids: list[int] | None = None, progress=None) -> EmbeddingRefresh:
     """Embed every movie whose document (or the model) changed since it was last embedded."""
     started = time.perf_counter()
-    model_name = settings.EMBEDDING_MODEL_NAME
+    model = embedder()  # one model for the whole refresh, even if a promotion lands meanwhile
+    model_name = model.name
     documents = {movie_id: movie_document(text) for movie_id, text in movie_texts(movie_ids=movie_ids).items()}
     hashes = {movie_id: document_hash(document, model_name) for movie_id, document in documents.items()}
     current = dict(MovieEmbedding.objects.filter(movie_id__in=list(documents)).values_list("movie_id", "document_hash"))
@@ -68,7 +93,7 @@ def embeddings_refresh(*, movie_ids: list[int] | None = None, progress=None) -> 
     done = 0
     for start in range(0, len(stale), BATCH):
         batch = stale[start : start + BATCH]
-        vectors = embedder().encode([documents[movie_id] for movie_id in batch])
+        vectors = model.encode([documents[movie_id] for movie_id in batch])
         MovieEmbedding.objects.bulk_create(
             [
                 MovieEmbedding(
