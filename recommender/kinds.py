@@ -6,7 +6,7 @@ Plain Python: the training service and the evaluate command both build models fr
 from __future__ import annotations
 
 # CPU kinds run on queue "default"; GPU kinds (fine-tuning, later issues) on "gpu".
-QUEUES = {"popularity": "default", "svd": "default", "svdpp": "default", "ease": "default"}
+QUEUES = {"popularity": "default", "svd": "default", "svdpp": "default", "ease": "default", "embedder": "gpu"}
 
 # EASE: lam 500 and items with >= 10 ratings won on a validation split carved from train
 # (MovieLens latest-small): NDCG@10 within 0.001 of the full model, 14 MB instead of 329 MB.
@@ -15,6 +15,19 @@ DEFAULT_PARAMETERS: dict[str, dict] = {
     "svd": {"factors": 100, "epochs": 20, "lr": 0.005, "reg": 0.02, "seed": 0},
     "svdpp": {"factors": 20, "epochs": 20, "lr": 0.007, "reg": 0.02, "seed": 0},
     "ease": {"lam": 500.0, "min_item_count": 10, "weighting": "binary", "min_rating": None},
+    # Contrastive fine-tune of the serving embedder (training/services/embedder.py): small enough
+    # to finish on a CPU worker in minutes; raise max_pairs/epochs on a GPU. held_out_fraction and
+    # seed pick the held-out movies exactly as `evaluate_semantic` does (its defaults).
+    "embedder": {
+        "epochs": 1,
+        "batch_size": 16,
+        "max_pairs": 600,
+        "lr": 2e-5,
+        "max_seq_length": 128,
+        "hard_negatives": True,
+        "held_out_fraction": 0.2,
+        "seed": 42,
+    },
 }
 
 

@@ -2,8 +2,9 @@
 
 Fine-tunes the embedder contrastively on (overview -> metadata) pairs of movies that are NOT
 held out, then measures base and fine-tuned on the held-out movies with the protocol of
-`evaluate_semantic`. To serve the result, set EMBEDDING_MODEL_PATH=DIR and
-EMBEDDING_MODEL_NAME=<a new name>, then `manage.py embed` re-embeds every movie.
+`evaluate_semantic`. An experiment: nothing is registered or served. To train, gate and promote
+through the model registry instead (starting from the serving embedder, re-embedding every movie
+after a promotion), run `manage.py train embedder [--param max_pairs=2000 ...] [--queue]`.
 """
 
 from pathlib import Path
@@ -14,7 +15,7 @@ from tqdm import tqdm
 from recommender.engine.embedder import Embedder, default_model_path
 from recommender.engine.semantic_eval import evaluate_embedder, held_out
 from recommender.services.embeddings import movie_texts
-from training.engine.contrastive import ContrastiveConfig, fine_tune, overview_pairs
+from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
 
 
 class Command(BaseCommand):
@@ -29,21 +30,25 @@ class Command(BaseCommand):
         parser.add_argument("--max-seq-length", type=int, default=128)
         parser.add_argument("--fraction", type=float, default=0.2, help="share of movies held out for evaluation")
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--no-hard-negatives", action="store_true", help="in-batch negatives only")
 
     def handle(self, *args, out: Path, fraction: float, seed: int, **options):
         try:
             config = ContrastiveConfig(
                 epochs=options["epochs"], batch_size=options["batch_size"], lr=options["lr"],
                 max_pairs=options["max_pairs"], max_seq_length=options["max_seq_length"], seed=seed,
+                hard_negatives=not options["no_hard_negatives"],
             )  # fmt: skip
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         texts = movie_texts()
         evaluation = set(held_out([i for i, t in texts.items() if t.description], fraction=fraction, seed=seed))
-        pairs = overview_pairs(texts, exclude=evaluation, limit=config.max_pairs, seed=seed)
+        pairs = contrastive_examples(texts, exclude=evaluation, config=config)
         if len(pairs) < 2 or len(evaluation) < 2:
             raise CommandError("too few movies with an overview to train and evaluate; import data first")
-        self.stdout.write(f"training on {len(pairs)} pairs; {len(evaluation)} held-out movies never seen in training")
+        triplets = sum(len(example) == 3 for example in pairs)
+        self.stdout.write(f"training on {len(pairs)} pairs ({triplets} with a hard negative); "
+                          f"{len(evaluation)} held-out movies never seen in training")  # fmt: skip
         with tqdm(desc="fine-tuning", unit="batch") as bar:
 
             def progress(step: int, total: int, loss: float) -> None:

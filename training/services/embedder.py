@@ -1,0 +1,126 @@
+"""The "embedder" training run: fine-tune the serving embedder, compare, gate, promote, re-embed.
+
+Protocol (the same as `evaluate_semantic`): movies with an overview are held out by a hash of
+(seed, id); none of them is trained on, nor used as a hard negative. On the held-out movies each
+overview must find its own metadata document (Recall@10, NDCG@10, related-pair cosine).
+
+The gate is a head-to-head on this run's held-out movies: the candidate must be at least as good
+as the embedder serving now (the bundled base when no version serves, so even a first version
+must beat it), measured just now by the same code. The serving version's recorded NDCG (what
+registry.promotion_gate compares) came from an older catalog with other held-out movies, so it
+is not comparable and is not used here.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from recommender.engine.embedder import Embedder, default_model_path
+from recommender.engine.semantic_eval import evaluate_embedder, held_out
+from recommender.models import ModelKind, TrainingRun
+from recommender.plots import metrics_bar_chart
+from recommender.services.embeddings import embedder_source, movie_texts
+from recommender.services.registry import (
+    model_artifacts_prune,
+    model_version_create,
+    model_version_promote,
+)
+from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
+
+K = 10
+KIND = ModelKind.EMBEDDER.value
+GATE_TOLERANCE = 0.0  # as registry.GATE_TOLERANCE: equal is "not worse"
+TRAINING_PROGRESS = (15, 75)  # the share of the progress bar that the batches fill
+
+
+class _ModelFolder:
+    """A trained sentence-transformers folder, saved into a version's artifact folder by copying."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def save(self, directory: Path) -> None:
+        shutil.copytree(self.path, directory, dirs_exist_ok=True)
+
+
+def embedder_train_evaluate_promote(run: TrainingRun, reporter) -> None:
+    parameters = dict(run.parameters)
+    fraction, seed = parameters.pop("held_out_fraction"), parameters["seed"]
+    config = ContrastiveConfig(**parameters)
+    reporter.step(2, "loading movie texts")
+    texts = movie_texts()
+    evaluation = set(held_out([i for i, t in texts.items() if t.description], fraction=fraction, seed=seed))
+    examples = contrastive_examples(texts, exclude=evaluation, config=config)
+    if len(examples) < 2 or len(evaluation) < 2:
+        raise ValueError("too few movies with an overview to train and evaluate; import data first")
+    held = {movie_id: texts[movie_id] for movie_id in sorted(evaluation)}
+    serving_path, serving_name = embedder_source()
+    triplets = sum(len(example) == 3 for example in examples)
+    protocol = {"name": "held-out overview -> own metadata document (evaluate_semantic)", "k": K, "seed": seed,
+                "held_out_fraction": fraction, "queries": len(held), "train_examples": len(examples),
+                "hard_negatives": triplets, "started_from": serving_name}  # fmt: skip
+    reporter.step(5, f"fine-tuning {serving_name} on {len(examples)} examples ({triplets} with a hard negative); "
+                     f"{len(held)} held-out movies never seen")  # fmt: skip
+
+    with tempfile.TemporaryDirectory(prefix="embedder-run-") as scratch:
+        low, high = TRAINING_PROGRESS
+
+        def progress(step: int, total: int, loss: float) -> None:
+            # Every 5% of the batches: a heartbeat well within TRAINING_STALE_AFTER_S, and a log
+            # tail that keeps the lines before and after training.
+            if step == total or step % max(1, total // 20) == 0:
+                reporter.step(low + (high - low) * step // total, f"batch {step}/{total}, loss {loss:.4f}")
+
+        tuned = fine_tune(serving_path or default_model_path(), examples, config, Path(scratch) / "model", progress)
+        reporter.step(high + 2, f"evaluating {serving_name} and the candidate on {len(held)} held-out movies")
+        baseline = _evaluate(Embedder(serving_path, name=serving_name), held, seed)
+        metrics = _evaluate(Embedder(tuned, name=f"run-{run.pk}"), held, seed)
+        passed, reason = _gate(metrics, baseline)
+        reporter.step(88, f"candidate ndcg@{K} {metrics['ndcg']:.4f} recall@{K} {metrics['recall']:.4f}; "
+                          f"serving ndcg@{K} {baseline['ndcg']:.4f} recall@{K} {baseline['recall']:.4f}; "
+                          f"gate: {'pass' if passed else 'refused'} ({reason})")  # fmt: skip
+        run_metrics = {"validation": metrics, "baseline": baseline, "protocol": protocol,
+                       "gate": {"passed": passed, "reason": reason}}  # fmt: skip
+        version = None
+        if passed:
+            chart = {f"embedder run #{run.pk} (candidate)": metrics, f"{serving_name} (serving)": baseline}
+            plot = metrics_bar_chart(chart, f"embedder: held-out overview -> movie (k={K}, {len(held)} queries)")
+            version = model_version_create(
+                kind=KIND, parameters=run.parameters, metrics=run_metrics, model=_ModelFolder(tuned), plot_png=plot
+            )
+    if version is not None:
+        model_version_promote(version=version)
+        model_artifacts_prune(kind=KIND)
+        reporter.step(95, f"promoted {version}; every movie will be re-embedded")
+        _queue_reembedding()
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status=TrainingRun.Status.SUCCEEDED, progress=100, metrics=run_metrics, model_version=version,
+        promoted=passed, finished_at=timezone.now(),
+    )  # fmt: skip
+    reporter.step(100, "done")
+
+
+def _evaluate(embedder: Embedder, held: dict, seed: int) -> dict:
+    result = asdict(evaluate_embedder(embedder, held, k=K, seed=seed))
+    return {name: round(float(value), 5) if isinstance(value, float) else value for name, value in result.items()}
+
+
+def _gate(candidate: dict, serving: dict) -> tuple[bool, str]:
+    """Not worse than the serving embedder on NDCG@10, both measured now on the same movies."""
+    if candidate["ndcg"] + GATE_TOLERANCE >= serving["ndcg"]:
+        return True, f"ndcg {candidate['ndcg']:.4f} >= the serving embedder's {serving['ndcg']:.4f} on the same movies"
+    return False, f"ndcg {candidate['ndcg']:.4f} is worse than the serving embedder's {serving['ndcg']:.4f}"
+
+
+def _queue_reembedding() -> None:
+    # The new name changes every document hash: the refresh re-embeds the whole catalog, on the
+    # gpu queue, once the promotion is committed (a worker must see the new serving version).
+    from workers.tasks import embeddings_refresh_task
+
+    transaction.on_commit(lambda: embeddings_refresh_task.apply_async(queue="gpu"))
