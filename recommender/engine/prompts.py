@@ -86,3 +86,54 @@ def similar_reason_prompt(liked: MovieFacts, suggested: MovieFacts, shared: str)
             ),
         },
     ]
+
+
+MAX_PREFERENCE_CHARS = 1000  # what a prompt quotes of a user's own words; the rest is cut
+
+
+def quoted_user_text(text: str) -> str:
+    """User text as inert data inside a prompt: cut to length, our block markers removed."""
+    return " ".join(text.replace("<<<", "").replace(">>>", "").split())[:MAX_PREFERENCE_CHARS]
+
+
+PROFILE_SYSTEM = (
+    "You describe a person's movie taste in two sentences, using only the movies and facts given. "
+    "Never name a person, a year or a film that is not listed."
+)
+
+
+def preference_profile_prompt(favourites: list[MovieFacts]) -> list[dict[str, str]]:
+    """The person's favourite movies (facts only) -> two sentences in their voice about their taste."""
+    listed = "\n".join(
+        f"- {f.label}: {', '.join(f.genres) or 'no genre'}"
+        + (f"; keywords: {', '.join(f.keywords[:5])}" if f.keywords else "")
+        + (f"; director: {', '.join(f.directors[:1])}" if f.directors else "")
+        for f in favourites
+    )
+    return [
+        {"role": "system", "content": PROFILE_SYSTEM},
+        {
+            "role": "user",
+            "content": f"Movies this person rated highly:\n{listed}\n\n"
+            "In two sentences, say what kinds of movies this person loves. Start with 'I love'.",
+        },
+    ]
+
+
+JUDGE_SYSTEM = "You decide whether a person would enjoy a movie. Answer with one word: Yes or No."
+
+
+def enjoy_judgement_prompt(preferences: str, movie: MovieFacts, description: str = "") -> list[dict[str, str]]:
+    """ "Would someone who says <preferences> enjoy <movie>?" The answer is read as log P(Yes) vs log P(No)
+    from one forward pass (never generated), so nothing in the preference text can change the output format."""
+    about = movie.as_lines(with_overview=False) + (
+        f"\nAbout: {description[:MAX_OVERVIEW_CHARS]}" if description else ""
+    )
+    return [
+        {"role": "system", "content": JUDGE_SYSTEM},
+        {
+            "role": "user",
+            "content": f"The person says (quoted between <<< and >>>):\n<<<{quoted_user_text(preferences)}>>>\n\n"
+            f"The movie:\n{about}\n\nWould this person enjoy this movie? Answer Yes or No.",
+        },
+    ]
