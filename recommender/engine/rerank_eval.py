@@ -1,0 +1,213 @@
+"""Evaluate CF candidates re-ranked with language scores. Plain Python.
+
+Protocol, per variant (a CF model + a feature set):
+1. Weights: carve a validation split out of TRAIN (same protocol, another seed); fit the CF model
+   on the rest, build candidates, profiles (from those ratings only) and features for the
+   validation users, and fit the re-ranker to tell validation items from the other candidates.
+2. Test: fit the CF model on all of train, profiles from train only, re-rank each test user's
+   top-N candidates with those weights, and measure top-k against the test split.
+Nothing from the test split reaches a profile, a prompt or a weight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import Recommender, top_k
+from .data import IdIndex, Interactions
+from .metrics import ranking_metrics
+from .rerank import LinearReranker, UserCandidates, candidate_features
+
+# (ratings the profile may use) -> {user id: preference text}
+ProfileMaker = Callable[[Interactions], dict[int, str]]
+# (user id, preference text, candidate item ids) -> log P(yes) - log P(no) per candidate
+LlmScorer = Callable[[Mapping[int, str], Mapping[int, np.ndarray]], dict[int, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class ItemVectors:
+    """Document embeddings by item id (unit length); unknown items get a zero vector."""
+
+    index: IdIndex
+    matrix: np.ndarray
+
+    def of(self, item_ids: np.ndarray) -> np.ndarray:
+        positions = self.index.index_of(item_ids)
+        out = np.zeros((len(item_ids), self.matrix.shape[1]), dtype=np.float32)
+        known = positions >= 0
+        out[known] = self.matrix[positions[known]]
+        return out
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    cf_kind: str  # key into the CF model factory
+    features: tuple[str, ...]
+    llm_top: int = 0  # score the first this-many CF candidates with the LLM (0: no LLM feature)
+
+
+def cf_candidates(
+    model: Recommender, seen_by_user: Mapping[int, np.ndarray], users: np.ndarray, n: int
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Each user's top-n unseen items by the (fitted) model: (item ids, scores), best first."""
+    out = {}
+    for user in users.tolist():
+        scores = model.score(user).astype(np.float64)
+        seen = model.items.index_of(seen_by_user.get(user, np.empty(0, dtype=np.int64)))
+        scores[seen[seen >= 0]] = -np.inf
+        positions = top_k(scores, n)
+        out[user] = (model.item_ids[positions], scores[positions])
+    return out
+
+
+def liked_items(train: Interactions, *, min_rating: float = 4.0, limit: int = 30) -> dict[int, np.ndarray]:
+    """Per user, the movies they rated highly (highest, then most recent first), at most `limit`."""
+    liked = train.take(train.ratings >= min_rating)
+    order = np.lexsort((-liked.timestamps, -liked.ratings, liked.user_ids))
+    users, items = liked.user_ids[order], liked.item_ids[order]
+    out: dict[int, np.ndarray] = {}
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]]) if len(users) else np.empty(0, dtype=int)
+    for start, end in zip(starts, np.r_[starts[1:], len(users)], strict=True):
+        out[int(users[start])] = items[start:end][:limit]
+    return out
+
+
+def build_candidates(
+    model: Recommender,
+    train: Interactions,
+    users: np.ndarray,
+    *,
+    n: int,
+    vectors: ItemVectors,
+    profile_vectors: Mapping[int, np.ndarray],
+    llm_scores: Mapping[int, np.ndarray] | None = None,
+) -> dict[int, UserCandidates]:
+    seen = train.items_by_user()
+    liked = liked_items(train)
+    counted_items, counts = np.unique(train.item_ids, return_counts=True)
+    count_index = IdIndex(counted_items)
+    out = {}
+    for user, (items, scores) in cf_candidates(model, seen, users, n).items():
+        liked_ids = liked.get(user, np.empty(0, dtype=np.int64))
+        out[user] = UserCandidates(
+            item_ids=items, cf_scores=scores, item_vectors=vectors.of(items),
+            profile_vector=profile_vectors.get(user), liked_item_ids=liked_ids,
+            liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
+            llm_scores=None if llm_scores is None else llm_scores.get(user),
+            rating_counts=np.where((p := count_index.index_of(items)) >= 0, counts[np.maximum(p, 0)], 0),
+        )  # fmt: skip
+    return out
+
+
+def evaluate_reranking(
+    variants: list[Variant],
+    cf_factory: Callable[[str], Recommender],
+    train: Interactions,
+    test: Interactions,
+    validation_of: Callable[[Interactions], tuple[Interactions, Interactions]],
+    *,
+    vectors: ItemVectors,
+    profiles: ProfileMaker,
+    embed: Callable[[list[str]], np.ndarray],
+    llm: LlmScorer | None = None,
+    n: int = 100,
+    k: int = 10,
+    catalog_size: int | None = None,
+    sample_users: int | None = None,
+    seed: int = 0,
+    log: Callable[[str], None] = lambda message: None,
+) -> dict[str, dict]:
+    """{variant name: {"metrics", "weights", "rerank_ms_per_user", "topk"}} on the test split.
+
+    `sample_users` evaluates (and fits) on that many random users per stage: the LLM feature costs
+    a forward pass per candidate, too slow on CPU for every user.
+    """
+    fit_train, validation = validation_of(train)
+    stages = {"validation": (fit_train, validation), "test": (train, test)}
+    prepared: dict[tuple[str, str], dict[int, UserCandidates]] = {}
+    profile_texts = {}
+    for stage, (ratings, _) in stages.items():
+        started = time.perf_counter()
+        profile_texts[stage] = profiles(ratings)
+        log(f"{stage}: {len(profile_texts[stage])} profiles from {len(ratings)} ratings "
+            f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+    results = {}
+    for variant in variants:
+        rerankers: dict[str, LinearReranker] = {}
+        for stage, (ratings, held) in stages.items():
+            key = (variant.cf_kind, stage)
+            stage_users = held.unique_users()
+            if sample_users and sample_users < len(stage_users):
+                stage_users = np.sort(np.random.default_rng(seed).choice(stage_users, sample_users, replace=False))
+            if key not in prepared:
+                started = time.perf_counter()
+                model = cf_factory(variant.cf_kind).fit(ratings)
+                texts = profile_texts[stage]
+                ids = [u for u in stage_users.tolist() if texts.get(u)]
+                profile_vectors = dict(zip(ids, embed([texts[u] for u in ids]), strict=True))
+                prepared[key] = build_candidates(
+                    model, ratings, stage_users, n=n, vectors=vectors, profile_vectors=profile_vectors
+                )
+                log(f"{variant.cf_kind} {stage}: candidates for {len(stage_users)} users "
+                    f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
+            candidates = prepared[key]
+            started = time.perf_counter()
+            if variant.llm_top and llm is not None:
+                candidates = _with_llm_scores(candidates, profile_texts[stage], llm, variant.llm_top)
+            rerank_seconds = time.perf_counter() - started
+            if stage == "validation":
+                rerankers["fitted"] = fit_reranker(variant.features, candidates, held)
+                continue
+            topk, seconds = rerank_all(rerankers["fitted"], candidates, k)
+            metrics = ranking_metrics(topk, held.take(np.isin(held.user_ids, list(candidates))), k, catalog_size)
+            fitted = rerankers["fitted"]
+            results[variant.name] = {
+                "metrics": metrics,
+                "weights": dict(zip(fitted.features, np.round(fitted.weights, 4).tolist(), strict=True)),
+                "rerank_ms_per_user": 1000 * (sum(seconds) + rerank_seconds) / max(len(candidates), 1),
+                "topk": topk,
+            }
+            log(f"{variant.name}: ndcg@{k} {metrics['ndcg']:.4f}, cum_hr@{k} {metrics['cum_hr']:.4f}")
+    return results
+
+
+def _with_llm_scores(candidates, texts, llm: LlmScorer, top: int) -> dict[int, UserCandidates]:
+    asked = {user: c.item_ids[:top] for user, c in candidates.items()}
+    scores = llm(texts, asked)
+    out = {}
+    for user, c in candidates.items():
+        column = np.full(len(c.item_ids), np.nan)
+        if user in scores:
+            column[: len(scores[user])] = scores[user]
+        out[user] = UserCandidates(**{**c.__dict__, "llm_scores": column})
+    return out
+
+
+def fit_reranker(
+    features: tuple[str, ...], candidates: Mapping[int, UserCandidates], held: Interactions
+) -> LinearReranker:
+    """Fit weights that tell each user's held-out items from their other candidates."""
+    relevant = held.items_by_user()
+    rows, labels = [], []
+    for user, c in candidates.items():
+        values, _ = candidate_features(c)
+        rows.append(values)
+        labels.append(np.isin(c.item_ids, relevant.get(user, np.empty(0, dtype=np.int64))))
+    return LinearReranker(features=features).fit(np.vstack(rows), np.concatenate(labels))
+
+
+def rerank_all(reranker: LinearReranker, candidates, k: int) -> tuple[dict[int, list[int]], list[float]]:
+    topk, seconds = {}, []
+    for user, c in candidates.items():
+        started = time.perf_counter()
+        values, _ = candidate_features(c)
+        scores = reranker.score(values)
+        order = np.lexsort((np.arange(len(scores)), -scores))[:k]
+        topk[user] = c.item_ids[order].tolist()
+        seconds.append(time.perf_counter() - started)
+    return topk, seconds
