@@ -6,7 +6,8 @@ Plain Python: the training service and the evaluate command both build models fr
 from __future__ import annotations
 
 # CPU kinds run on queue "default"; GPU kinds (fine-tuning, later issues) on "gpu".
-QUEUES = {"popularity": "default", "svd": "default", "svdpp": "default", "ease": "default", "embedder": "gpu"}
+QUEUES = {"popularity": "default", "svd": "default", "svdpp": "default", "ease": "default", "embedder": "gpu",
+          "enricher": "gpu", "reranker": "default"}  # fmt: skip
 
 # EASE: lam 500 and items with >= 10 ratings won on a validation split carved from train
 # (MovieLens latest-small): NDCG@10 within 0.001 of the full model, 14 MB instead of 329 MB.
@@ -27,6 +28,26 @@ DEFAULT_PARAMETERS: dict[str, dict] = {
         "hard_negatives": True,
         "held_out_fraction": 0.2,
         "seed": 42,
+    },
+    # LoRA fine-tune of the description writer (training/services/enricher.py): ~3 s per step on
+    # 2 CPU cores. On a GPU worker raise steps and set quantize_4bit for QLoRA.
+    "enricher": {
+        "steps": 60,
+        "batch_size": 4,
+        "lr": 2e-4,
+        "rank": 8,
+        "max_length": 384,
+        "quantize_4bit": False,
+        "eval_movies": 24,
+        "held_out_fraction": 0.2,
+        "seed": 42,
+    },
+    # Language-aware re-ranking of the feed model's candidates (recommender/services/reranker_training.py).
+    # "popularity" is CF evidence beside the language scores; `evaluate_rerank` shows each one's share.
+    "reranker": {
+        "candidates": 100,
+        "features": ["cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity"],
+        "seed": 20240101,
     },
 }
 

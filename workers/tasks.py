@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import connection
 
 from catalog.services import movie_stats_refresh
-from recommender.services import embeddings, feeds, training
+from recommender.services import embeddings, enrichment, feeds, training
 
 
 @shared_task(name="workers.health_check", acks_late=True)
@@ -67,3 +67,30 @@ def feed_refresh_all_task(version_id: int) -> int:
 def embeddings_refresh_task() -> int:
     """Embed movies whose text changed (idempotent: unchanged movies are skipped); queue gpu."""
     return embeddings.embeddings_refresh().embedded
+
+
+ENRICH_CHUNK = 32  # movies per task: ~2 min on CPU, so other gpu-queue jobs wait at most that long
+
+
+@shared_task(name="workers.descriptions_enrich", acks_late=True)
+def descriptions_enrich_task(movie_ids: list[int] | None = None, chunk: int = ENRICH_CHUNK) -> dict:
+    """Describe one chunk of pending movies, then queue the next chunk behind whatever else waits.
+
+    Idempotent: a redelivered message describes whatever is still pending, which may be nothing.
+    """
+    result, remaining = enrichment.descriptions_enrich_next(chunk=chunk, movie_ids=movie_ids)
+    if remaining and result.attempted:
+        descriptions_enrich_task.apply_async(kwargs={"movie_ids": movie_ids, "chunk": chunk}, queue="gpu")
+    return {"accepted": result.accepted, "rejected": result.rejected, "remaining": remaining}
+
+
+@shared_task(name="workers.preference_suggestion", acks_late=True)
+def preference_suggestion_task(suggestion_id: int) -> str:
+    """Write a pending preference suggestion from the user's favourite movies; queue gpu.
+
+    Idempotent: a suggestion already ready or failed (or gone) is left alone.
+    """
+    from catalog.preferences import preference_suggestion_generate
+
+    suggestion = preference_suggestion_generate(suggestion_id=suggestion_id)
+    return suggestion.status if suggestion else "missing"

@@ -103,6 +103,10 @@ def _pipeline(kind: str):
         from training.services.embedder import embedder_train_evaluate_promote
 
         return embedder_train_evaluate_promote
+    if kind == "reranker":
+        from recommender.services.reranker_training import reranker_train_evaluate_promote
+
+        return reranker_train_evaluate_promote
     if kind == "enricher":
         from training.services.enricher import enricher_train_evaluate_promote
 

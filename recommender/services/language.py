@@ -1,0 +1,62 @@
+"""ORM rows -> inputs of the language-aware re-ranker: movie vectors, preference texts, LLM judgements."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recommender.engine.data import IdIndex, Interactions
+from recommender.engine.profiles import favourites_by_user, profile_template, profiles_from_favourites
+from recommender.engine.prompts import enjoy_judgement_prompt
+from recommender.engine.rerank_eval import ItemVectors
+from recommender.models import MovieEmbedding
+from recommender.services import llm as llm_service
+from recommender.services.enrichment import movie_facts
+
+JUDGE_CHOICES = ("Yes", "No")
+
+
+def item_vectors(*, movie_ids=None) -> ItemVectors:
+    """Stored document embeddings (all, or these movies) as one matrix."""
+    rows = MovieEmbedding.objects.all() if movie_ids is None else MovieEmbedding.objects.filter(movie_id__in=movie_ids)
+    pairs = list(rows.values_list("movie_id", "vector"))
+    if not pairs:
+        return ItemVectors(IdIndex(np.empty(0, dtype=np.int64)), np.zeros((0, 384), dtype=np.float32))
+    ids, vectors = zip(*pairs, strict=True)
+    return ItemVectors(IdIndex(np.asarray(ids, dtype=np.int64)), np.vstack(vectors).astype(np.float32))
+
+
+def generated_profiles(ratings: Interactions, *, use_llm: bool) -> dict[int, str]:
+    """A preference text per user, written from their favourites among `ratings` only.
+
+    With use_llm the generator writes them (grounded, template fallback); without, the template does:
+    the same facts, no model, seconds for every user.
+    """
+    favourites = favourites_by_user(ratings)
+    facts = movie_facts(movie_ids=sorted({i for items in favourites.values() for i in items}))
+    users = sorted(favourites)
+    lists = [[facts[i] for i in favourites[user] if i in facts] for user in users]
+    if use_llm:
+        texts = [text for text, _ in profiles_from_favourites(llm_service.generator(), lists)]
+    else:
+        texts = [profile_template(items) if items else "" for items in lists]
+    return {user: text for user, text in zip(users, texts, strict=True) if text}
+
+
+def llm_judgements(texts: dict[int, str], asked: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """log P(Yes) - log P(No) that each user would enjoy each asked movie: one forward pass per prompt."""
+    facts = movie_facts(movie_ids=sorted({int(i) for items in asked.values() for i in items}))
+    conversations, owners = [], []
+    for user, items in asked.items():
+        if not texts.get(user):
+            continue
+        for item in items.tolist():
+            conversations.append(enjoy_judgement_prompt(texts[user], facts[item]))
+            owners.append(user)
+    if not conversations:
+        return {}
+    logprobs = llm_service.generator().choice_logprobs(conversations, list(JUDGE_CHOICES))
+    margins = logprobs[:, 0] - logprobs[:, 1]
+    out: dict[int, list[float]] = {}
+    for user, margin in zip(owners, margins.tolist(), strict=True):
+        out.setdefault(user, []).append(margin)
+    return {user: np.asarray(values) for user, values in out.items()}
