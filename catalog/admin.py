@@ -1,6 +1,20 @@
 from django.contrib import admin
 
-from catalog.models import Credit, Genre, ImportRun, Movie, Person, Profile, Rating, Tag, TaggedMovie
+from catalog.models import (
+    Credit,
+    Genre,
+    ImportRun,
+    Movie,
+    NotInterested,
+    Person,
+    PreferenceProfile,
+    PreferenceRevision,
+    PreferenceSuggestion,
+    Profile,
+    Rating,
+    Tag,
+    TaggedMovie,
+)
 
 
 class CreditInline(admin.TabularInline):
@@ -85,3 +99,42 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["source", "finished_at", "fingerprint"]
     list_filter = ["source"]
     readonly_fields = ["source", "fingerprint", "stats", "finished_at"]
+
+
+@admin.register(PreferenceProfile)
+class PreferenceProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "source", "updated_at"]
+    list_filter = ["source"]
+    search_fields = ["user__username", "text"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(PreferenceRevision)
+class PreferenceRevisionAdmin(admin.ModelAdmin):
+    """History is append-only: readable here, never edited."""
+
+    list_display = ["user", "source", "created_at"]
+    list_filter = ["source"]
+    search_fields = ["user__username", "text"]
+    readonly_fields = ["user", "text", "source", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PreferenceSuggestion)
+class PreferenceSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["user", "status", "detail", "model_name", "created_at", "finished_at"]
+    list_filter = ["status", "detail"]
+    search_fields = ["user__username", "text"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(NotInterested)
+class NotInterestedAdmin(admin.ModelAdmin):
+    list_display = ["user", "movie", "created_at"]
+    search_fields = ["user__username", "movie__title"]
+    raw_id_fields = ["user", "movie"]

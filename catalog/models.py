@@ -163,3 +163,84 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} at {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+# --- Language-driven personalization: what a user says they like, and what they never want -----
+
+PREFERENCE_MAX_CHARS = 1000
+
+
+class PreferenceSource(models.TextChoices):
+    MANUAL = "manual", "Written by the user"
+    GENERATED = "generated", "Generated from favourite movies"
+
+
+class PreferenceProfile(models.Model):
+    """A user's taste in their own words (one per user); every save also appends a PreferenceRevision."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    text = models.CharField(max_length=PREFERENCE_MAX_CHARS, blank=True)
+    source = models.CharField(max_length=16, choices=PreferenceSource.choices, default=PreferenceSource.MANUAL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"
+
+
+class PreferenceRevision(models.Model):
+    """History of a user's preference text: one row per save, never changed or deleted by the app."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference_revisions")
+    text = models.CharField(max_length=PREFERENCE_MAX_CHARS, blank=True)
+    source = models.CharField(max_length=16, choices=PreferenceSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PreferenceSuggestion(models.Model):
+    """A profile generated from the user's favourite movies, offered to accept or edit."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference_suggestions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    text = models.CharField(max_length=PREFERENCE_MAX_CHARS, blank=True)
+    favourite_movie_ids = models.JSONField(default=list, help_text="the movies the text was generated from")
+    detail = models.CharField(
+        max_length=64, blank=True, help_text="how the text was made: model, model-retry or template"
+    )
+    model_name = models.CharField(max_length=255, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"suggestion {self.pk} for {self.user} ({self.status})"
+
+
+class NotInterested(models.Model):
+    """The user never wants this movie recommended."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="not_interested")
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="not_interested_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "movie"], name="not_interested_one_per_user_movie")]
+
+    def __str__(self) -> str:
+        return f"{self.user} is not interested in {self.movie}"

@@ -11,7 +11,8 @@ from recommender import models as recommender_models
 pytestmark = pytest.mark.django_db
 
 CATALOG_MODELS = [models.Movie, models.Genre, models.Tag, models.Person, models.Credit, models.Rating,
-                  models.TaggedMovie, models.Profile, models.ImportRun]  # fmt: skip
+                  models.TaggedMovie, models.Profile, models.ImportRun, models.PreferenceProfile,
+                  models.PreferenceRevision, models.PreferenceSuggestion, models.NotInterested]  # fmt: skip
 
 
 def test_every_catalog_model_is_registered_with_search_or_filters():
