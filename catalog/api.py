@@ -1,4 +1,5 @@
-"""REST API v1 for the catalog: movies (read-only) and the current user's ratings."""
+"""REST API v1 for the catalog: movies (read-only), the current user's ratings, preferences and
+"not interested" marks."""
 
 from __future__ import annotations
 
@@ -15,7 +16,29 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from catalog.models import Genre, Movie, Rating
+from catalog.models import (
+    PREFERENCE_MAX_CHARS,
+    Genre,
+    Movie,
+    NotInterested,
+    PreferenceRevision,
+    PreferenceSource,
+    PreferenceSuggestion,
+    Rating,
+)
+from catalog.preferences import (
+    not_interested_list,
+    not_interested_mark,
+    not_interested_unmark,
+    preference_get,
+    preference_history,
+    preference_source_parse,
+    preference_suggestion_accept,
+    preference_suggestion_get,
+    preference_suggestion_request,
+    preference_text_parse,
+    preference_update,
+)
 from catalog.selectors import SORTS, movie_detail, movie_list, user_rating_for, user_ratings
 from catalog.services import rating_delete, rating_upsert, rating_value_parse
 
@@ -192,3 +215,177 @@ class TokenApi(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+
+
+# --- Preferences in the user's own words, generated suggestions, "not interested" ---------------
+
+
+def _as_drf_error(exc: DjangoValidationError, field: str | None = None) -> serializers.ValidationError:
+    return serializers.ValidationError({field: exc.messages} if field else exc.messages)
+
+
+class PreferenceSerializer(serializers.Serializer):
+    text = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class PreferenceInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=f'your taste in plain words, at most {PREFERENCE_MAX_CHARS:,} characters; "" clears it',
+    )
+    source = serializers.CharField(required=False, default=PreferenceSource.MANUAL, help_text='"manual" or "generated"')
+
+    def validate_text(self, value: str) -> str:
+        try:
+            return preference_text_parse(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+    def validate_source(self, value: str) -> str:
+        try:
+            return preference_source_parse(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+
+class PreferenceRevisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PreferenceRevision
+        fields = ["id", "text", "source", "created_at"]
+
+
+class PreferenceSuggestionSerializer(serializers.ModelSerializer):
+    favourite_movies = serializers.ListField(
+        source="favourite_movie_ids", child=serializers.IntegerField(), read_only=True
+    )
+
+    class Meta:
+        model = PreferenceSuggestion
+        fields = ["id", "status", "text", "favourite_movies", "detail", "error", "created_at", "finished_at"]
+
+
+class MyPreferencesApi(APIView):
+    """Your movie taste in plain words, used to personalize your feed (GET; PUT to change, "" clears)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PreferenceSerializer)
+    def get(self, request):
+        return Response(PreferenceSerializer(preference_get(user=request.user)).data)
+
+    @extend_schema(request=PreferenceInputSerializer, responses=PreferenceSerializer)
+    def put(self, request):
+        data = PreferenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = preference_update(user=request.user, **data.validated_data)
+        return Response(PreferenceSerializer(profile).data)
+
+
+class MyPreferenceHistoryApi(ListAPIView):
+    """Every saved version of your preferences, newest first (paginated)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PreferenceRevisionSerializer
+
+    def get_queryset(self):
+        return preference_history(user=self.request.user)
+
+
+class MyPreferenceGenerateApi(APIView):
+    """Ask for preferences written from your favourite movies (rated 4 stars or more); poll the suggestion."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: PreferenceSuggestionSerializer})
+    def post(self, request):
+        try:
+            suggestion = preference_suggestion_request(user=request.user)
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from None
+        return Response(PreferenceSuggestionSerializer(suggestion).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MyPreferenceSuggestionApi(APIView):
+    """One of your generated suggestions: status pending, ready (with text) or failed (with error)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=PreferenceSuggestionSerializer)
+    def get(self, request, suggestion_id: int):
+        try:
+            suggestion = preference_suggestion_get(user=request.user, suggestion_id=suggestion_id)
+        except PreferenceSuggestion.DoesNotExist:
+            raise Http404(f"You have no suggestion with id {suggestion_id}.") from None
+        return Response(PreferenceSuggestionSerializer(suggestion).data)
+
+
+class MyPreferenceSuggestionAcceptApi(APIView):
+    """Use a ready suggestion as your preferences (source "generated")."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=PreferenceSerializer)
+    def post(self, request, suggestion_id: int):
+        try:
+            profile = preference_suggestion_accept(user=request.user, suggestion_id=suggestion_id)
+        except PreferenceSuggestion.DoesNotExist:
+            raise Http404(f"You have no suggestion with id {suggestion_id}.") from None
+        except DjangoValidationError as exc:
+            raise _as_drf_error(exc) from None
+        return Response(PreferenceSerializer(profile).data)
+
+
+class NotInterestedSerializer(serializers.ModelSerializer):
+    movie = serializers.IntegerField(source="movie_id")
+    title = serializers.CharField(source="movie.title")
+
+    class Meta:
+        model = NotInterested
+        fields = ["movie", "title", "created_at"]
+
+
+class NotInterestedInputSerializer(serializers.Serializer):
+    movie = serializers.IntegerField(min_value=1)
+
+    def validate_movie(self, value: int) -> Movie:
+        movie = Movie.objects.filter(pk=value).first()
+        if movie is None:
+            raise serializers.ValidationError(f"No movie with id {value}.")
+        return movie
+
+
+class MyNotInterestedApi(ListAPIView):
+    """Movies you never want recommended (GET), and mark one (POST; 201 new, 200 already marked)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotInterestedSerializer
+
+    def get_queryset(self):
+        return not_interested_list(user=self.request.user)
+
+    @extend_schema(
+        request=NotInterestedInputSerializer, responses={200: NotInterestedSerializer, 201: NotInterestedSerializer}
+    )
+    def post(self, request):
+        data = NotInterestedInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        mark, created = not_interested_mark(user=request.user, movie=data.validated_data["movie"])
+        return Response(
+            NotInterestedSerializer(mark).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class MyNotInterestedDetailApi(APIView):
+    """Take back a "not interested" mark, by movie id."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, movie_id: int):
+        movie = get_object_or_404(Movie, pk=movie_id)
+        if not not_interested_unmark(user=request.user, movie=movie):
+            return Response({"detail": "You have not marked this movie."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,17 +1,27 @@
-"""Server-rendered pages: home, browse, movie detail, rating, sign-up, my ratings."""
+"""Server-rendered pages: home, browse, movie detail, rating, sign-up, my ratings, preferences, not interested."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.forms import RATING_CHOICES, RatingForm, SignupForm
-from catalog.models import Genre, Movie
+from catalog.models import Genre, Movie, PreferenceSource, PreferenceSuggestion
+from catalog.preferences import (
+    not_interested_is_marked,
+    not_interested_mark,
+    not_interested_unmark,
+    preference_suggestion_accept,
+    preference_suggestion_request,
+    preference_update,
+)
 from catalog.selectors import decade_parse, decades, movie_detail, movie_list, user_rating_for, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
 from recommender.similarity import movies_similar_to
@@ -64,6 +74,7 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
         "my_rating": user_rating_for(user=request.user, movie=movie),
         "similar": movies_similar_to(movie=movie, k=6),
         "rating_choices": RATING_CHOICES,
+        "not_interested": not_interested_is_marked(user=request.user, movie=movie),
     }
     return render(request, "catalog/movie.html", context)
 
@@ -114,3 +125,61 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Welcome, {user.username}! Rate a few movies you have seen.")
         return redirect("browse")
     return render(request, "registration/signup.html", {"form": form})
+
+
+# --- Preferences and "not interested" (plain POST forms that redirect back; no JS needed) -------
+
+
+def _back_to_for_you() -> HttpResponse:
+    # ?feed=1 shows the feed page (with the editor) even to users still in onboarding.
+    return redirect(f"{reverse('for_you')}?feed=1#preferences")
+
+
+@login_required
+@require_POST
+def preferences_save(request: HttpRequest) -> HttpResponse:
+    """Save the editor's text. With `suggestion` (the id of the ready suggestion shown in the form), the
+    text counts as "generated" when left unchanged and "manual" when edited."""
+    text = request.POST.get("text", "")
+    suggestion_id = request.POST.get("suggestion", "")
+    try:
+        if suggestion_id.isdigit():
+            profile = preference_suggestion_accept(user=request.user, suggestion_id=int(suggestion_id), text=text)
+        else:
+            profile = preference_update(user=request.user, text=text, source=PreferenceSource.MANUAL)
+    except PreferenceSuggestion.DoesNotExist:
+        raise Http404("No such suggestion.") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your preferences are saved." if profile.text else "Your preferences are cleared.")
+    return _back_to_for_you()
+
+
+@login_required
+@require_POST
+def preference_suggest(request: HttpRequest) -> HttpResponse:
+    """Queue a suggestion written from the user's favourite movies."""
+    try:
+        preference_suggestion_request(user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.info(request, "A suggestion is being written from your favourite movies; refresh in a moment.")
+    return _back_to_for_you()
+
+
+@login_required
+@require_POST
+def not_interested(request: HttpRequest, movie_id: int) -> HttpResponse:
+    """Mark (or with action=undo, unmark) a movie as not interesting; back to a known page only."""
+    movie = get_object_or_404(Movie, pk=movie_id)
+    if request.POST.get("action") == "undo":
+        not_interested_unmark(user=request.user, movie=movie)
+        messages.success(request, f"{movie.title} can be recommended again.")
+    else:
+        not_interested_mark(user=request.user, movie=movie)
+        messages.success(request, f"Got it: {movie.title} will not be recommended to you.")
+    if request.POST.get("next") == "for_you":
+        return redirect(f"{reverse('for_you')}?feed=1")
+    return redirect("movie", movie_id=movie.id)
