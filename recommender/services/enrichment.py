@@ -34,10 +34,10 @@ def movie_facts(*, movie_ids: list[int] | None = None) -> dict[int, MovieFacts]:
     rows = movies.annotate(
         genre_names=ArrayAgg("genres__name", distinct=True, filter=Q(genres__isnull=False), default=[]),
         director_names=ArrayAgg(
-            "credits__person__name", filter=Q(credits__role="director"), ordering="credits__order", default=[]
+            "credits__person__name", filter=Q(credits__role="director"), order_by="credits__order", default=[]
         ),
         cast_names=ArrayAgg(
-            "credits__person__name", filter=Q(credits__role="cast"), ordering="credits__order", default=[]
+            "credits__person__name", filter=Q(credits__role="cast"), order_by="credits__order", default=[]
         ),
     ).values_list(
         "id", "title", "year", "overview", "tagline", "keywords", "genre_names", "director_names", "cast_names"

@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import numpy as np
 import pytest
 
-from recommender.engine.llm import LLM, OpenAICompatibleLLM, generate_json, parse_json_object
+from recommender.engine.llm import OpenAICompatibleLLM, generate_json, parse_json_object
 from recommender.services import llm as llm_service
+from tests.recommender.scripted_llm import ScriptedLLM
 
 QUESTION = [{"role": "user", "content": "Is Toy Story an animated film? Answer yes or no."}]
 
@@ -19,20 +20,6 @@ QUESTION = [{"role": "user", "content": "Is Toy Story an animated film? Answer y
 def smollm():
     """The bundled model as the site uses it (converted from the GGUF the first time)."""
     return llm_service.local_llm()
-
-
-class ScriptedLLM(LLM):
-    """Answers from a list, in order: drives the JSON mode through each of its branches."""
-
-    name = "scripted"
-
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.seen = []
-
-    def generate(self, conversations, *, max_new_tokens=96, temperature=0.0):
-        self.seen.extend(conversations)
-        return [self.answers.pop(0) for _ in conversations]
 
 
 def _rating(data: dict) -> int:
@@ -54,7 +41,7 @@ def test_json_mode_retries_with_the_reason_then_succeeds():
 
 
 def test_json_mode_falls_back_to_none_with_a_reason_on_invalid_output():
-    result = generate_json(ScriptedLLM(["no json here", "{\"rating\": 4,}"]), [QUESTION], _rating, retries=1)
+    result = generate_json(ScriptedLLM(["no json here", '{"rating": 4,}']), [QUESTION], _rating, retries=1)
     assert not result[0].ok and result[0].attempts == 2 and "invalid JSON" in result[0].error
 
 

@@ -1,0 +1,17 @@
+"""A language model that answers from a script: drives parsers and fallbacks through each branch.
+
+It stands in for the model only; the database, broker and services around it stay real.
+"""
+
+from recommender.engine.llm import LLM
+
+
+class ScriptedLLM(LLM):
+    def __init__(self, answers, name="scripted"):
+        self.answers = list(answers)
+        self.name = name
+        self.seen = []  # every conversation it was asked, in order
+
+    def generate(self, conversations, *, max_new_tokens=96, temperature=0.0):
+        self.seen.extend(conversations)
+        return [self.answers.pop(0) for _ in conversations]
