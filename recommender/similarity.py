@@ -10,6 +10,7 @@ from pgvector.django import CosineDistance
 from catalog.models import Movie
 from recommender.models import MovieEmbedding
 from recommender.services.embeddings import embedder, movie_texts
+from recommender.services.reasons import similar_reason, similar_reasons_cached, similar_reasons_request
 
 # HNSW visits at least this many candidates per query (pgvector's default is 40).
 EF_SEARCH = 100
@@ -46,9 +47,14 @@ def movies_similar_to(*, movie: Movie, k: int) -> list[Match]:
     if own is None:
         return []
     nearest = _nearest(own, k=k, exclude_movie_id=movie.pk)
-    texts = movie_texts(movie_ids=[movie.pk] + [other.pk for other, _ in nearest])
+    other_ids = [other.pk for other, _ in nearest]
+    texts = movie_texts(movie_ids=[movie.pk, *other_ids])
+    written = similar_reasons_cached(movie_id=movie.pk, other_ids=other_ids)
+    if len(written) < len(other_ids):  # the LLM writes the missing ones in the background
+        similar_reasons_request(movie_id=movie.pk, other_ids=[o for o in other_ids if o not in written])
     return [
-        Match(other, score, similar_reason(movie, texts[movie.pk], other, texts[other.pk])) for other, score in nearest
+        Match(other, score, written.get(other.pk) or similar_reason(movie, texts[movie.pk], other, texts[other.pk]))
+        for other, score in nearest
     ]
 
 
@@ -57,27 +63,3 @@ def semantic_search(*, query: str, k: int, genre: str = "", decade: int | None =
     # one until embeddings_refresh has run (see embeddings.embedder).
     vector = embedder().encode([query])[0]
     return [Match(movie, score) for movie, score in _nearest(vector, k=k, genre=genre, decade=decade)]
-
-
-def similar_reason(movie: Movie, text, other: Movie, other_text) -> str:
-    """One sentence that claims only what both movies' metadata share."""
-    shared = []
-    genres = [genre for genre in other_text.genres if genre in text.genres]
-    if genres:
-        shared.append(f"its {_join([g.lower() for g in genres[:3]])} streak")
-    directors = [name for name in other_text.directors if name in text.directors]
-    if directors:
-        shared.append(f"the same director, {_join(directors)}")
-    keywords = [word for word in other_text.keywords if word in text.keywords]
-    if keywords:
-        shared.append(f"shared themes ({_join(keywords[:3])})")
-    because = _join(shared, separator="; ") if shared else "a story its description tells in much the same terms"
-    return f"If you enjoyed {movie}, you might love {other} for {because}."
-
-
-def _join(items: list[str], separator: str = ", ") -> str:
-    """'a', 'a and b', 'a, b, and c' (or with '; ' between parts that hold commas themselves)."""
-    if len(items) == 1:
-        return items[0]
-    last = " and " if len(items) == 2 else f"{separator.rstrip()} and "
-    return separator.join(items[:-1]) + last + items[-1]

@@ -94,3 +94,11 @@ def preference_suggestion_task(suggestion_id: int) -> str:
 
     suggestion = preference_suggestion_generate(suggestion_id=suggestion_id)
     return suggestion.status if suggestion else "missing"
+
+
+@shared_task(name="workers.similar_reasons", acks_late=True)
+def similar_reasons_task(movie_id: int, other_ids: list[int]) -> int:
+    """LLM reasons for "more like this" pairs that have none yet (idempotent); queue gpu."""
+    from recommender.services.reasons import similar_reasons_generate
+
+    return similar_reasons_generate(movie_id=movie_id, other_ids=other_ids)

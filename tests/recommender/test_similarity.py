@@ -103,3 +103,30 @@ def test_held_out_movies_are_a_stable_choice_per_seed():
     assert first != held_out(list(range(1000)), fraction=0.2, seed=2)
     assert 150 < len(first) < 250
     assert set(first) <= set(held_out(list(range(2000)), fraction=0.2, seed=1))  # stable as the catalog grows
+
+
+def test_llm_reasons_are_requested_once_then_served_from_the_cache(
+    api, plots, monkeypatch, django_capture_on_commit_callbacks
+):
+    from recommender.services import llm as llm_service
+    from recommender.services.reasons import similar_reasons_generate
+    from tests.recommender.scripted_llm import ScriptedLLM
+
+    alien, orbit = plots["Deep Space Horror"], plots["Orbit of Silence"]
+    sent = []
+    queue_task = "workers.tasks.similar_reasons_task.apply_async"
+    monkeypatch.setattr(queue_task, lambda args, queue: sent.append((args, queue)))
+    with django_capture_on_commit_callbacks(execute=True):
+        api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})
+        api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})  # a second view does not queue again
+    assert sent == [([alien.id, [orbit.id]], "gpu")]
+
+    # The worker's part: an invented name is rejected, a grounded sentence is stored and then served.
+    monkeypatch.setattr(llm_service, "generator", lambda: ScriptedLLM(["lost astronaut named Ripley."]))
+    assert similar_reasons_generate(movie_id=alien.id, other_ids=[orbit.id]) == 0
+    monkeypatch.setattr(llm_service, "generator", lambda: ScriptedLLM(["tense survival story in space."]))
+    assert similar_reasons_generate(movie_id=alien.id, other_ids=[orbit.id]) == 1
+    reason = api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1}).json()["results"][0]["reason"]
+    assert reason == (
+        "If you enjoyed Deep Space Horror, you might love Orbit of Silence for its tense survival story in space."
+    )
