@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from catalog.api import MovieFilterSerializer
 from catalog.models import Movie
-from recommender.selectors import FEED_MAX_K, feed_document
+from recommender.selectors import FEED_MAX_K, RANKINGS, feed_document
 from recommender.similarity import movies_similar_to, semantic_search
 
 
@@ -32,6 +32,10 @@ class FeedItemSerializer(serializers.Serializer):
 
 class FeedQuerySerializer(serializers.Serializer):
     k = serializers.IntegerField(min_value=1, max_value=FEED_MAX_K, default=20)
+    ranking = serializers.ChoiceField(
+        choices=RANKINGS, default="language",
+        help_text="language: CF candidates re-ranked with your preferences (when computed); classic: CF only",
+    )  # fmt: skip
 
 
 class MyFeedApi(APIView):
@@ -47,6 +51,8 @@ class MyFeedApi(APIView):
                 "model_version": serializers.CharField(),
                 "personal": serializers.BooleanField(),
                 "updating": serializers.BooleanField(),
+                "ranking": serializers.ChoiceField(choices=RANKINGS),
+                "note": serializers.CharField(),
                 "results": FeedItemSerializer(many=True),
             },
         ),
@@ -55,7 +61,8 @@ class MyFeedApi(APIView):
         query = FeedQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         # Already JSON-shaped (and cached): serializers above document it, the hot path skips them.
-        return Response(feed_document(user=request.user, k=query.validated_data["k"]))
+        data = query.validated_data
+        return Response(feed_document(user=request.user, k=data["k"], ranking=data["ranking"]))
 
 
 class MatchSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ class ModelKind(models.TextChoices):
     EASE = "ease", "EASE (top-N)"
     EMBEDDER = "embedder", "Embedder (contrastive fine-tune)"
     ENRICHER = "enricher", "Description enricher (LoRA fine-tune)"
+    RERANKER = "reranker", "Language-aware re-ranker"
 
 
 class ModelVersion(models.Model):
@@ -87,6 +88,15 @@ class UserFeed(models.Model):
     )
     ratings_seen = models.PositiveIntegerField(default=0, help_text="how many ratings the user had at compute time")
     ratings_as_of = models.DateTimeField(help_text="when the ratings behind these candidates were read")
+    # The language-aware order of the same candidates (empty until a re-ranker serves).
+    language_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="language_feeds"
+    )
+    language_movie_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    language_scores = ArrayField(models.FloatField(), default=list, blank=True)
+    language_reasons = ArrayField(models.TextField(), default=list, blank=True)
+    language_note = models.CharField(max_length=255, blank=True, help_text="why the CF order was kept, if it was")
+    preferences_as_of = models.DateTimeField(null=True, blank=True, help_text="the preference text's time when read")
     computed_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

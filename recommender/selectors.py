@@ -8,7 +8,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import cache
 from django.db.models import Q, Value
 
-from catalog.models import Genre, Movie, Rating
+from catalog.models import Genre, Movie, NotInterested, PreferenceProfile, Rating
 from recommender.models import UserFeed
 
 FEED_MAX_K = 100
@@ -36,25 +36,30 @@ class FeedItem:
     explanation: str
 
 
+RANKINGS = ("language", "classic")  # language-aware (the default once a re-ranker serves) or CF only
+
+
 @dataclass
 class Feed:
     model_version: str
     personal: bool
-    updating: bool  # ratings changed since the candidates were computed; a refresh is on its way
+    updating: bool  # ratings or preferences changed since the feed was computed; a refresh is on its way
+    ranking: str = "classic"  # the order actually shown
+    note: str = ""  # why the language-aware order is not shown, when it was asked for
     items: list[FeedItem] = field(default_factory=list)
 
 
-def feed_document(*, user, k: int) -> dict:
+def feed_document(*, user, k: int, ranking: str = "language") -> dict:
     """The feed as the API returns it, kept in Redis per user until their ratings or candidates change.
 
     The cache key carries a per-user generation that `feed_cache_invalidate` bumps after a commit,
     so a reader racing an invalidation can only fill an old key, never serve a stale feed.
     """
     generation = cache.get(feed_generation_key(user.pk), 0)
-    key = f"feed:{user.pk}:{generation}:{k}"
+    key = f"feed:{user.pk}:{generation}:{k}:{ranking}"
     document = cache.get(key)
     if document is None:
-        document = asdict(feed_for_user(user=user, k=k))
+        document = asdict(feed_for_user(user=user, k=k, ranking=ranking))
         document["results"] = document.pop("items")
         cache.set(key, document, FEED_CACHE_SECONDS)
     return document
@@ -64,20 +69,27 @@ def feed_generation_key(user_id: int) -> str:
     return f"feed-generation:{user_id}"
 
 
-def feed_for_user(*, user, k: int) -> Feed:
+def feed_for_user(*, user, k: int, ranking: str = "language") -> Feed:
     """The user's top-k unseen movies from the precomputed candidates, or popular ones before any.
 
-    This is the hot path of the feed endpoint: four small queries, only the columns shown.
+    `ranking` "language" shows the language-aware order when the worker has written one, else the
+    CF order with a note saying why. Movies the user marked "not interested" never show.
+    This is the hot path of the feed endpoint: a few small queries, only the columns shown.
     """
+    if ranking not in RANKINGS:
+        raise ValueError(f"ranking must be one of {RANKINGS}")
     feed = (
         UserFeed.objects.filter(user=user)
         .select_related("model_version")
-        .only("movie_ids", "scores", "because_movie_ids", "ratings_seen", "ratings_as_of", "model_version__kind")
+        .defer("language_scores", "language_version")
         .first()
     )
     rated_count = Rating.objects.filter(user=user).count()
+    dismissed = set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
     if feed is None:
-        return _popular_feed(user, k, rated_count)
+        return _popular_feed(user, k, rated_count, dismissed)
+    if ranking == "language" and feed.language_movie_ids:
+        return _language_feed(user, feed, k, rated_count, dismissed)
     # Candidates exclude what the user had rated when they were computed; only later ratings can
     # still hide one. A few spare candidates cover those, and the cited movies' ratings come along.
     spare = k + max(rated_count - feed.ratings_seen, 0) + 10
@@ -88,6 +100,7 @@ def feed_for_user(*, user, k: int) -> Feed:
         ratings[movie_id] = value
         if rated_at >= feed.ratings_as_of:
             hidden.add(movie_id)
+    hidden |= dismissed
     chosen = [
         (movie_id, score, because)
         for movie_id, score, because in zip(feed.movie_ids, feed.scores, feed.because_movie_ids, strict=True)
@@ -100,7 +113,37 @@ def feed_for_user(*, user, k: int) -> Feed:
         if movie_id in movies
     ]
     version = feed.model_version
-    return Feed(f"{version.kind}-v{version.pk}", True, feed.ratings_seen != rated_count, items)
+    note = "" if ranking == "classic" else (feed.language_note or "the language-aware order is being computed")
+    return Feed(f"{version.kind}-v{version.pk}", True, feed.ratings_seen != rated_count, "classic", note, items)
+
+
+def _language_feed(user, feed: UserFeed, k: int, rated_count: int, dismissed: set[int]) -> Feed:
+    """The language-aware order; ratings made since it was computed hide their movies at once."""
+    hidden = set(Rating.objects.filter(user=user, rated_at__gte=feed.ratings_as_of).values_list("movie_id", flat=True))
+    hidden |= dismissed
+    cf_scores = dict(zip(feed.movie_ids, feed.scores, strict=True))
+    chosen = [
+        (movie_id, score, reason)
+        for movie_id, score, reason in zip(feed.language_movie_ids, feed.language_scores, feed.language_reasons,
+                                           strict=True)
+        if movie_id not in hidden
+    ][:k]  # fmt: skip
+    movies = _movies({movie_id for movie_id, _, _ in chosen})
+    items = [
+        FeedItem(movies[movie_id], score, {"language": score, "cf": cf_scores.get(movie_id, 0.0)}, reason)
+        for movie_id, score, reason in chosen
+        if movie_id in movies
+    ]
+    updating = feed.ratings_seen != rated_count or not language_feed_is_current(feed)
+    version = feed.model_version
+    return Feed(f"{version.kind}-v{version.pk}+reranker-v{feed.language_version_id}", True, updating, "language", "",
+                items)  # fmt: skip
+
+
+def language_feed_is_current(feed: UserFeed) -> bool:
+    """False while a preference edit has not reached the stored order yet (the page says so)."""
+    updated = PreferenceProfile.objects.filter(user_id=feed.user_id).values_list("updated_at", flat=True).first()
+    return updated is None or (feed.preferences_as_of is not None and feed.preferences_as_of >= updated)
 
 
 def _movies(ids: set[int]) -> dict[int, FeedMovie]:
@@ -119,10 +162,11 @@ def _because_text(movie: FeedMovie | None, value) -> str:
     return f"Because you gave {movie} {value} stars: people who liked it also liked this."
 
 
-def _popular_feed(user, k: int, rated_count: int) -> Feed:
+def _popular_feed(user, k: int, rated_count: int, dismissed: set[int]) -> Feed:
     rated = Rating.objects.filter(user=user).values("movie_id")
     top = list(
         Movie.objects.exclude(id__in=rated)
+        .exclude(id__in=dismissed)
         .order_by("-rating_count", "id")
         .values_list("id", "rating_count", "rating_mean")[:k]
     )
@@ -132,7 +176,7 @@ def _popular_feed(user, k: int, rated_count: int) -> Feed:
                  f"Popular with CineMatch members: {count} ratings, {mean or 0:.1f} stars on average.")
         for movie_id, count, mean in top
     ]  # fmt: skip
-    return Feed("popularity", False, rated_count > 0, items)
+    return Feed("popularity", False, rated_count > 0, "classic", "", items)
 
 
 def onboarding_groups(*, user, per_group: int = 6) -> list[tuple[str, list[Movie]]]:

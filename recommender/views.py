@@ -11,7 +11,7 @@ from catalog.forms import RATING_CHOICES
 from catalog.models import Genre, Movie, Rating
 from catalog.selectors import decade_parse, decades
 from recommender.models import MovieEmbedding
-from recommender.selectors import feed_document, onboarding_groups
+from recommender.selectors import RANKINGS, feed_document, onboarding_groups
 from recommender.similarity import semantic_search
 
 ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instead of an empty-ish feed
@@ -21,7 +21,13 @@ ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instea
 def for_you(request: HttpRequest) -> HttpResponse:
     if Rating.objects.filter(user=request.user).count() < ONBOARDING_UNTIL and "feed" not in request.GET:
         return onboarding(request)
-    return render(request, "recommender/for_you.html", {"feed": feed_document(user=request.user, k=20)})
+    # The chosen ranking is remembered for the session, as MovieLens.org lets people pick their algorithm.
+    ranking = request.GET.get("ranking")
+    if ranking in RANKINGS:
+        request.session["ranking"] = ranking
+    ranking = request.session.get("ranking", "language")
+    feed = feed_document(user=request.user, k=20, ranking=ranking)
+    return render(request, "recommender/for_you.html", {"feed": feed, "ranking": ranking, "rankings": RANKINGS})
 
 
 @login_required

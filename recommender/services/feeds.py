@@ -15,6 +15,7 @@ from recommender.explain import LIKED, CoRatings
 from recommender.models import ModelVersion, UserFeed
 from recommender.selectors import feed_generation_key
 from recommender.services.data import ratings_interactions
+from recommender.services.language_feed import language_order_write
 from recommender.services.registry import serving_model
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_r
                 "ratings_as_of": as_of,
             },
         )
+        language_order_write(feed=feed, ratings=ratings)
         transaction.on_commit(lambda: feed_cache_invalidate(user_id=user_id))
     return feed
 

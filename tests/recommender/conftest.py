@@ -10,6 +10,8 @@ import pytest
 
 from catalog.models import Movie, Rating
 from catalog.services import movie_stats_refresh
+from recommender.services.feeds import feed_refresh_all
+from recommender.services.training import training_run_create, training_run_execute
 
 
 @pytest.fixture
@@ -30,3 +32,15 @@ def taste_catalog(make_user):
     Rating.objects.bulk_create(ratings)
     movie_stats_refresh()
     return users_a, users_b, movies_a, movies_b
+
+
+@pytest.fixture
+def serving_ease(taste_catalog, settings, tmp_path):
+    settings.MODEL_DIR = tmp_path / "models"
+    settings.FEED_MODEL_KIND = "ease"
+    run = training_run_create(
+        kind="ease", parameters={"lam": 10.0, "min_item_count": 1, "min_rating": 4.0}, dispatch=False
+    )
+    version = training_run_execute(run_id=run.pk, worker="test").model_version
+    feed_refresh_all(version_id=version.pk)
+    return version

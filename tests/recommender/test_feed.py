@@ -5,22 +5,9 @@ import pytest
 from catalog.models import Movie, Rating
 from catalog.services import rating_upsert
 from recommender.models import ModelVersion
-from recommender.services.feeds import feed_refresh_all, feed_refresh_for_user
-from recommender.services.training import training_run_create, training_run_execute
+from recommender.services.feeds import feed_refresh_for_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def serving_ease(taste_catalog, settings, tmp_path):
-    settings.MODEL_DIR = tmp_path / "models"
-    settings.FEED_MODEL_KIND = "ease"
-    run = training_run_create(
-        kind="ease", parameters={"lam": 10.0, "min_item_count": 1, "min_rating": 4.0}, dispatch=False
-    )
-    version = training_run_execute(run_id=run.pk, worker="test").model_version
-    feed_refresh_all(version_id=version.pk)
-    return version
 
 
 def _titles(body: dict) -> list[str]:
@@ -43,7 +30,8 @@ def test_a_trained_users_feed_is_personal_unseen_and_explained(api, serving_ease
     user = users_a[0]
     api.force_authenticate(user)
     body = api.get("/api/v1/me/feed/", {"k": 5}).json()
-    assert set(body) == {"model_version", "personal", "updating", "results"}
+    assert set(body) == {"model_version", "personal", "updating", "ranking", "note", "results"}
+    assert body["ranking"] == "classic" and body["note"] == "no language re-ranker serves yet"
     assert body["model_version"] == f"ease-v{serving_ease.pk}" and body["personal"] and not body["updating"]
     rated = set(Rating.objects.filter(user=user).values_list("movie_id", flat=True))
     shown = [item["movie"]["id"] for item in body["results"]]

@@ -1,0 +1,128 @@
+"""The language-aware order of a user's feed, written by the worker beside the CF order.
+
+The serving re-ranker (a "reranker" model version) scores the user's top CF candidates with
+their preference text, the movies they rated highly and, where configured, an LLM judgement.
+Each item gets a reason built only from data: the user's own words that matched the movie best,
+and the highly rated movie it is closest to. Any failure keeps the CF order and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from catalog.models import Movie, PreferenceProfile
+from recommender.engine.data import Interactions
+from recommender.engine.rerank import FEATURES, LinearReranker, UserCandidates, candidate_features
+from recommender.models import ModelVersion, UserFeed
+from recommender.services.language import item_vectors
+
+logger = logging.getLogger(__name__)
+
+RERANK_CANDIDATES = 100
+LIKED_RATING = 4.0
+WORDS_MATCH = 0.25  # cosine from which a clause of the user's text counts as matching a movie
+NEIGHBOUR_MATCH = 0.45  # cosine from which a highly rated movie counts as close
+NEIGHBOUR = FEATURES.index("neighbour_similarity")
+
+_lock = threading.Lock()
+_loaded: tuple[int, LinearReranker] | None = None
+
+
+def serving_reranker() -> tuple[ModelVersion, LinearReranker] | None:
+    global _loaded
+    version = ModelVersion.objects.filter(kind="reranker", is_serving=True).first()
+    if version is None:
+        return None
+    with _lock:
+        if _loaded is None or _loaded[0] != version.pk:
+            _loaded = (version.pk, LinearReranker.load(Path(settings.MODEL_DIR) / version.artifact_dir))
+        return version, _loaded[1]
+
+
+def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
+    """Fill the feed row's language-aware fields (the caller saves nothing else; this saves them)."""
+    serving = serving_reranker()
+    preference = PreferenceProfile.objects.filter(user_id=feed.user_id).values_list("text", "updated_at").first()
+    text, preferences_as_of = preference if preference else ("", None)
+    fields = {"language_version": None, "language_movie_ids": [], "language_scores": [], "language_reasons": [],
+              "language_note": "", "preferences_as_of": preferences_as_of}  # fmt: skip
+    if serving is None:
+        fields["language_note"] = "no language re-ranker serves yet"
+    else:
+        version, reranker = serving
+        try:
+            ids, scores, reasons = _language_order(feed, ratings, text, reranker)
+            fields.update(language_version=version, language_movie_ids=ids, language_scores=scores,
+                          language_reasons=reasons)  # fmt: skip
+        except Exception as exc:  # the CF order stays available; the reason is logged and stored
+            logger.exception("language re-ranking failed for user %s; keeping the CF order", feed.user_id)
+            fields["language_note"] = f"kept the CF order: {type(exc).__name__}: {exc}"[:255]
+    for name, value in fields.items():
+        setattr(feed, name, value)
+    UserFeed.objects.filter(pk=feed.pk).update(**fields)
+
+
+def _language_order(feed: UserFeed, ratings: Interactions, text: str, reranker: LinearReranker):
+    from recommender.services.embeddings import embedder
+
+    item_ids = np.asarray(feed.movie_ids[:RERANK_CANDIDATES], dtype=np.int64)
+    cf_scores = np.asarray(feed.scores[:RERANK_CANDIDATES], dtype=np.float64)
+    liked_mask = ratings.ratings >= LIKED_RATING
+    order = np.lexsort((-ratings.timestamps[liked_mask], -ratings.ratings[liked_mask]))
+    liked_ids = ratings.item_ids[liked_mask][order][:30]
+    liked_values = dict(zip(ratings.item_ids.tolist(), ratings.ratings.tolist(), strict=True))
+    vectors = item_vectors(movie_ids=[*item_ids.tolist(), *liked_ids.tolist()])
+    clauses = _clauses(text)
+    clause_vectors = embedder().encode([text, *clauses]) if text else None
+    counts = dict(Movie.objects.filter(id__in=item_ids.tolist()).values_list("id", "rating_count"))
+    candidates = UserCandidates(
+        item_ids=item_ids, cf_scores=cf_scores, item_vectors=vectors.of(item_ids),
+        profile_vector=None if clause_vectors is None else clause_vectors[0],
+        liked_item_ids=liked_ids, liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
+        rating_counts=np.asarray([counts.get(int(i), 0) for i in item_ids]),
+    )  # fmt: skip
+    values, closest = candidate_features(candidates)
+    scores = reranker.score(values)
+    if not np.all(np.isfinite(scores)):
+        raise ValueError("the re-ranker produced a non-finite score")
+    ranked = np.lexsort((np.arange(len(scores)), -scores))
+    titles = dict(Movie.objects.filter(id__in=liked_ids.tolist()).values_list("id", "title"))
+    reasons = []
+    for position in ranked.tolist():
+        words = None
+        if clause_vectors is not None and len(clauses):
+            similarity = clause_vectors[1:] @ candidates.item_vectors[position]
+            best = int(similarity.argmax())
+            if similarity[best] >= WORDS_MATCH:
+                words = clauses[best]
+        neighbour = None
+        if closest[position] >= 0 and values[position, NEIGHBOUR] >= NEIGHBOUR_MATCH:
+            liked_id = int(liked_ids[closest[position]])
+            neighbour = (titles.get(liked_id), liked_values.get(liked_id))
+        reasons.append(language_reason(words, neighbour))
+    return item_ids[ranked].tolist(), [float(scores[p]) for p in ranked], reasons
+
+
+def _clauses(text: str) -> list[str]:
+    """The user's text cut into short phrases, so a reason can quote the part that matched."""
+    parts = re.split(r"[.;!?\n]+|,\s+|\s+but\s+|\s+and\s+", text)
+    return [" ".join(part.split())[:120] for part in parts if len(part.split()) >= 2][:20]
+
+
+def language_reason(words: str | None, neighbour: tuple[str | None, float | None] | None) -> str:
+    """A reason that states only facts: what the user wrote, and how they rated a similar movie."""
+    said = f"you said “{words}”" if words else ""
+    rated = ""
+    if neighbour and neighbour[0] and neighbour[1] is not None:
+        rated = f"you gave {neighbour[0]} {neighbour[1]:g} stars and this is close to it"
+    if said and rated:
+        return f"Because {said}, and {rated}."
+    if said or rated:
+        return f"Because {said or rated}."
+    return "Recommended from the ratings of people with tastes like yours."
