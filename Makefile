@@ -21,10 +21,11 @@ FEED_MODEL ?= ease
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-nodeps.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
 run: setup
@@ -33,6 +34,10 @@ run: setup
 	$(PY) manage.py import_bundled
 	$(PY) manage.py train $(FEED_MODEL) --if-missing
 	$(PY) manage.py embed --queue
+	$(PY) manage.py llm_setup
+	$(PY) manage.py train reranker --if-missing --queue
+	$(PY) manage.py train enricher --if-missing --queue
+	$(PY) manage.py enrich --queue
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py create_demo_user
 	@$(MAKE) --no-print-directory worker-start

@@ -5,9 +5,10 @@ Plain Python: the training service and the evaluate command both build models fr
 
 from __future__ import annotations
 
-# CPU kinds run on queue "default"; GPU kinds (fine-tuning, later issues) on "gpu".
+# CPU kinds run on queue "default"; GPU kinds (fine-tuning) and the re-ranker (it needs the movie
+# embeddings, which the gpu worker writes first) on "gpu".
 QUEUES = {"popularity": "default", "svd": "default", "svdpp": "default", "ease": "default", "embedder": "gpu",
-          "enricher": "gpu", "reranker": "default"}  # fmt: skip
+          "enricher": "gpu", "reranker": "gpu"}  # fmt: skip
 
 # EASE: lam 500 and items with >= 10 ratings won on a validation split carved from train
 # (MovieLens latest-small): NDCG@10 within 0.001 of the full model, 14 MB instead of 329 MB.

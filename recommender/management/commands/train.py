@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.kinds import QUEUES
-from recommender.models import ModelVersion
+from recommender.models import ModelVersion, TrainingRun
 from recommender.services.training import training_run_create, training_run_execute
 
 
@@ -37,6 +37,10 @@ class Command(BaseCommand):
     def handle(self, *args, kind: str, param: list[str], queue: bool, if_missing: bool, **options):
         if if_missing and ModelVersion.objects.filter(kind=kind, is_serving=True).exists():
             self.stdout.write(f"{kind}: a version serves already; nothing to do")
+            return
+        pending = TrainingRun.objects.filter(kind=kind, status__in=["queued", "running"]).first()
+        if if_missing and pending is not None:
+            self.stdout.write(f"{kind}: {pending} is on its way; nothing to do")
             return
         try:
             run = training_run_create(kind=kind, parameters=dict(map(_parse_param, param)), dispatch=queue)
