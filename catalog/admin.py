@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 
 from catalog.models import (
     Credit,
@@ -40,6 +41,21 @@ class MovieAdmin(admin.ModelAdmin):
     filter_horizontal = ["genres"]
     readonly_fields = ["rating_count", "rating_mean", "created_at", "updated_at"]
     inlines = [CreditInline]
+    actions = ["write_descriptions"]
+
+    @admin.action(description="Write grounded descriptions (LLM, in the background)")
+    def write_descriptions(self, request, queryset):
+        from workers.tasks import descriptions_enrich_task
+
+        movie_ids = list(queryset.values_list("id", flat=True))
+        transaction.on_commit(
+            lambda: descriptions_enrich_task.apply_async(kwargs={"movie_ids": movie_ids}, queue="gpu")
+        )
+        self.message_user(
+            request,
+            f"Queued {len(movie_ids)} movie(s) on the gpu worker; each description is kept only if it passes "
+            "the grounding check (see Movie descriptions).",
+        )
 
     @admin.display(boolean=True, description="overview")
     def has_overview(self, movie: Movie) -> bool:

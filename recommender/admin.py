@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from recommender.kinds import DEFAULT_PARAMETERS
-from recommender.models import ModelKind, ModelVersion, MovieEmbedding, TrainingRun, UserFeed
+from recommender.models import ModelKind, ModelVersion, MovieDescription, MovieEmbedding, TrainingRun, UserFeed
 from recommender.services.registry import model_version_promote
 from recommender.services.training import training_run_create
 
@@ -167,3 +167,16 @@ class MovieEmbeddingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # `manage.py embed` and the workers write these
+
+
+@admin.register(MovieDescription)
+class MovieDescriptionAdmin(admin.ModelAdmin):
+    """Generated descriptions, accepted or rejected (with the grounding check's reason)."""
+
+    list_display = ["movie", "accepted", "model_name", "prompt_version", "attempts", "created_at"]
+    list_filter = ["accepted", "model_name", "prompt_version"]
+    search_fields = ["movie__title", "text", "rejected_reason"]
+    readonly_fields = [f.name for f in MovieDescription._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

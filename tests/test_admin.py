@@ -23,7 +23,7 @@ def test_every_catalog_model_is_registered_with_search_or_filters():
 
 
 RECOMMENDER_MODELS = [recommender_models.ModelVersion, recommender_models.TrainingRun, recommender_models.UserFeed,
-                      recommender_models.MovieEmbedding]  # fmt: skip
+                      recommender_models.MovieEmbedding, recommender_models.MovieDescription]  # fmt: skip
 
 
 def test_every_recommender_model_is_registered_and_listable(client):
@@ -52,3 +52,23 @@ def test_non_staff_users_are_sent_to_the_admin_login(client, make_user):
     client.force_login(make_user())
     response = client.get("/admin/catalog/rating/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_write_descriptions_action_queues_the_selected_movies(
+    client, make_movie, monkeypatch, django_capture_on_commit_callbacks
+):
+    movies = [make_movie("Heat", 1995), make_movie("Ronin", 1998)]
+    sent = []
+    monkeypatch.setattr(
+        "workers.tasks.descriptions_enrich_task.apply_async", lambda kwargs, queue: sent.append((kwargs, queue))
+    )
+    client.force_login(get_user_model().objects.create_superuser("root", password="a-long-test-password"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/catalog/movie/",
+            {"action": "write_descriptions", "_selected_action": [m.pk for m in movies]},
+            follow=True,
+        )
+    assert b"Queued 2 movie(s) on the gpu worker" in response.content
+    assert len(sent) == 1 and sent[0][1] == "gpu"
+    assert sorted(sent[0][0]["movie_ids"]) == sorted(m.pk for m in movies)
