@@ -18,7 +18,8 @@ JUDGE_CHOICES = ("Yes", "No")
 def item_vectors(*, movie_ids=None) -> ItemVectors:
     """Stored document embeddings (all, or these movies) as one matrix."""
     rows = MovieEmbedding.objects.all() if movie_ids is None else MovieEmbedding.objects.filter(movie_id__in=movie_ids)
-    pairs = list(rows.values_list("movie_id", "vector"))
+    # IdIndex keeps ids sorted, so the matrix rows must be in id order too (Postgres returns any order).
+    pairs = list(rows.order_by("movie_id").values_list("movie_id", "vector"))
     if not pairs:
         return ItemVectors(IdIndex(np.empty(0, dtype=np.int64)), np.zeros((0, 384), dtype=np.float32))
     ids, vectors = zip(*pairs, strict=True)
