@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 # The validation metric the gate compares, and how much worse (absolute) still counts as "not worse":
 # retraining on the same data must pass, noise of a re-split must not block every retrain.
 GATE_METRIC = "ndcg"
-GATE_METRIC_BY_KIND = {"enricher": "rouge_l"}  # the enricher is judged on its held-out descriptions
+GATE_METRIC_BY_KIND = {"enricher": "rouge_l_kept"}  # the enricher: held-out descriptions it would keep
 GATE_TOLERANCE = 0.0
 
 

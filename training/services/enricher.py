@@ -4,8 +4,9 @@ Training pairs are (metadata without the overview -> the real overview) for movi
 held out, keeping only overviews that themselves pass the grounding check against that metadata:
 the model should learn to describe without naming characters or places it was not given.
 Held-out movies (a stable hash share) are described by the serving enricher (or the base model) and
-by the candidate; ROUGE-L and embedding cosine against the real overview decide, and the candidate
-is promoted only if its ROUGE-L beats both.
+by the candidate; ROUGE-L and embedding cosine against the real overview are measured on the raw
+outputs and on what enrichment would keep (an ungrounded output is stored as nothing, scoring 0).
+The candidate is promoted only if the ROUGE-L of its kept descriptions beats the current writer's.
 """
 
 from __future__ import annotations
@@ -109,11 +110,12 @@ def enricher_train_evaluate_promote(run: TrainingRun, reporter) -> None:
         sft_lora(llm_service.llm_base_path(), examples, config, adapter, progress)
         candidate_llm = llm_service.local_llm(adapter, name_suffix=f"+run-{run.pk}")
         metrics = _rounded(evaluate_descriptions(candidate_llm, held, embedder()))
-        better_than_current = metrics["rouge_l"] > baseline["rouge_l"]
+        better_than_current = metrics["rouge_l_kept"] > baseline["rouge_l_kept"]
         passed, reason = promotion_gate(kind="enricher", candidate_metrics=metrics)
         passed = passed and better_than_current
         if not better_than_current:
-            reason = f"ROUGE-L {metrics['rouge_l']:.4f} is not above the current writer's {baseline['rouge_l']:.4f}"
+            reason = (f"ROUGE-L of kept descriptions {metrics['rouge_l_kept']:.4f} is not above the current "
+                      f"writer's {baseline['rouge_l_kept']:.4f}")  # fmt: skip
         reporter.step(90, f"fine-tuned: {_format(metrics)}; gate: {'pass' if passed else 'refused'} ({reason})")
         run_metrics = {"validation": metrics, "baseline": baseline, "protocol": protocol,
                        "gate": {"passed": passed, "reason": reason}}  # fmt: skip
@@ -141,4 +143,5 @@ def _rounded(metrics: dict) -> dict:
 
 def _format(metrics: dict) -> str:
     return (f"ROUGE-L {metrics['rouge_l']:.4f}, embedding cosine {metrics['embedding_cosine']:.4f}, "
-            f"grounded {metrics['grounded']:.0%}")  # fmt: skip
+            f"grounded {metrics['grounded']:.0%}; kept descriptions: ROUGE-L {metrics['rouge_l_kept']:.4f}, "
+            f"cosine {metrics['embedding_cosine_kept']:.4f}")  # fmt: skip

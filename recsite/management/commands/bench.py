@@ -2,7 +2,8 @@
 
 Serves the site with gunicorn (2 sync workers, one thread each, BLAS pinned to one thread) and
 drives it with wrk (a C load generator, so the client takes little of the 2 cores): GET
-/api/v1/me/feed/?k=20 rotating over many users' tokens at concurrency 1 and 4, GET
+/api/v1/me/feed/?k=20 (classic and language-aware order) rotating over many users' tokens at
+concurrency 1 and 4, GET
 /api/v1/search/ over a set of free-text queries, and in the same run GET /api/v1/movies/{id}/
 as the floor. Each row is one timed wrk run after a warm-up, and starts
 with every user's cached feed document retired, so each row pays one cache miss per user.
@@ -67,7 +68,8 @@ class Command(BaseCommand):
                 tokens_file = Path(folder) / "tokens"
                 tokens_file.write_text("\n".join(tokens) + "\n")
                 endpoints = {
-                    "feed   GET /api/v1/me/feed/?k=20": ["/api/v1/me/feed/?k=20"],
+                    "feed   GET /api/v1/me/feed/?k=20&ranking=classic": ["/api/v1/me/feed/?k=20&ranking=classic"],
+                    "feedLM GET /api/v1/me/feed/?k=20&ranking=language": ["/api/v1/me/feed/?k=20&ranking=language"],
                     "floor  GET /api/v1/movies/{id}/": [f"/api/v1/movies/{movie_id}/" for movie_id in movie_ids],
                     "search GET /api/v1/search/?q=...&k=10": [f"/api/v1/search/?{urlencode(q)}" for q in SEARCHES],
                 }
@@ -135,12 +137,15 @@ class Command(BaseCommand):
             f"tokens, each user's cached feed retired before each row (their first request computes it); "
             f"latency in ms from one run"
         )
-        self.stdout.write(f"{'endpoint':<36}{'conc':>5}{'n':>7}{'p50':>9}{'p95':>9}{'p99':>9}{'req/s':>9}")
+        self.stdout.write(f"{'endpoint':<52}{'conc':>5}{'n':>7}{'p50':>9}{'p95':>9}{'p99':>9}{'req/s':>9}")
         for name, concurrency, r in rows:
             rate = r["requests"] / r["duration_s"]
             self.stdout.write(
-                f"{name:<36}{concurrency:>5}{r['requests']:>7}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p99']:>9.2f}{rate:>9.1f}"
+                f"{name:<52}{concurrency:>5}{r['requests']:>7}{r['p50']:>9.2f}{r['p95']:>9.2f}{r['p99']:>9.2f}{rate:>9.1f}"
             )
         for concurrency in (1, 4):
-            feed, floor = (r for name, c, r in rows if c == concurrency and not name.startswith("search"))
-            self.stdout.write(f"concurrency {concurrency}: feed p95 / floor p95 = {feed['p95'] / floor['p95']:.2f}")
+            p95 = {name.split()[0]: r["p95"] for name, c, r in rows if c == concurrency}
+            self.stdout.write(
+                f"concurrency {concurrency}: feed p95 / floor p95 = {p95['feed'] / p95['floor']:.2f}; "
+                f"language-aware feed p95 / classic feed p95 = {p95['feedLM'] / p95['feed']:.2f}"
+            )
