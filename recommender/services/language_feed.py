@@ -92,7 +92,10 @@ def _language_order(feed: UserFeed, ratings: Interactions, text: str, reranker: 
     if not np.all(np.isfinite(scores)):
         raise ValueError("the re-ranker produced a non-finite score")
     ranked = np.lexsort((np.arange(len(scores)), -scores))
-    titles = dict(Movie.objects.filter(id__in=liked_ids.tolist()).values_list("id", "title"))
+    co_liked = dict(zip(feed.movie_ids, feed.because_movie_ids, strict=True))  # the CF order's own reasons
+    titles = dict(
+        Movie.objects.filter(id__in=[*liked_ids.tolist(), *filter(None, co_liked.values())]).values_list("id", "title")
+    )
     reasons = []
     for position in ranked.tolist():
         words = None
@@ -105,7 +108,9 @@ def _language_order(feed: UserFeed, ratings: Interactions, text: str, reranker: 
         if closest[position] >= 0 and values[position, NEIGHBOUR] >= NEIGHBOUR_MATCH:
             liked_id = int(liked_ids[closest[position]])
             neighbour = (titles.get(liked_id), liked_values.get(liked_id))
-        reasons.append(language_reason(words, neighbour))
+        because = co_liked.get(int(item_ids[position]))
+        co_rated = (titles.get(because), liked_values.get(because)) if because else None
+        reasons.append(language_reason(words, neighbour, co_rated))
     return item_ids[ranked].tolist(), [float(scores[p]) for p in ranked], reasons
 
 
@@ -115,8 +120,13 @@ def _clauses(text: str) -> list[str]:
     return [" ".join(part.split())[:120] for part in parts if len(part.split()) >= 2][:20]
 
 
-def language_reason(words: str | None, neighbour: tuple[str | None, float | None] | None) -> str:
-    """A reason that states only facts: what the user wrote, and how they rated a similar movie."""
+def language_reason(
+    words: str | None,
+    neighbour: tuple[str | None, float | None] | None,
+    co_rated: tuple[str | None, float | None] | None = None,
+) -> str:
+    """A reason that states only facts: what the user wrote, how they rated a similar movie, or
+    (failing both) the movie they rated that people who liked it also liked (the CF order's reason)."""
     said = f"you said “{words}”" if words else ""
     rated = ""
     if neighbour and neighbour[0] and neighbour[1] is not None:
@@ -125,4 +135,6 @@ def language_reason(words: str | None, neighbour: tuple[str | None, float | None
         return f"Because {said}, and {rated}."
     if said or rated:
         return f"Because {said or rated}."
+    if co_rated and co_rated[0] and co_rated[1] is not None:
+        return f"Because you gave {co_rated[0]} {co_rated[1]:g} stars: people who liked it also liked this."
     return "Recommended from the ratings of people with tastes like yours."
