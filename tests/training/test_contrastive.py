@@ -7,6 +7,7 @@ from recommender.engine.embedder import Embedder, default_model_path
 from recommender.engine.text import MovieText
 from training.engine.contrastive import (
     ContrastiveConfig,
+    coliked_pairs,
     contrastive_examples,
     fine_tune,
     overview_pairs,
@@ -90,3 +91,41 @@ def test_fine_tuning_with_hard_negatives_lowers_the_loss(tmp_path):
     config = ContrastiveConfig(epochs=3, batch_size=6, lr=5e-5, max_seq_length=32)
     fine_tune(default_model_path(), triplets, config, tmp_path / "tuned", lambda s, t, loss: losses.append(loss))
     assert len(losses) == 3 and losses[-1] < losses[0]
+
+
+DOCUMENTS = {movie: f"document of movie {movie}" for movie in range(1, 31)}
+MOVIE_OF = {text: movie for movie, text in DOCUMENTS.items()}
+
+
+def test_coliked_pairs_join_two_distinct_movies_liked_by_the_same_user():
+    liked = {1: [1, 2, 3, 4], 2: [10, 11, 12], 3: [20, 21, 22, 23, 24]}
+    pairs = coliked_pairs(liked, DOCUMENTS, limit=50, seed=0)
+    assert pairs
+    for first, second in pairs:
+        a, b = MOVIE_OF[first], MOVIE_OF[second]
+        assert a != b and any({a, b} <= set(movies) for movies in liked.values())
+    assert len({frozenset(pair) for pair in pairs}) == len(pairs)  # each pair drawn once
+
+
+def test_coliked_pairs_use_only_the_movies_given_and_skip_those_without_a_document():
+    documents = {movie: text for movie, text in DOCUMENTS.items() if movie != 3}
+    pairs = coliked_pairs({1: [1, 2, 3, 4], 2: [5, 99]}, documents, limit=50, seed=0)
+    used = {MOVIE_OF[text] for pair in pairs for text in pair}
+    assert used <= {1, 2, 4}  # 3 has no document; user 2 has a single movie with one
+
+
+def test_coliked_pairs_cap_heavy_users_and_popular_movies():
+    heavy = {1: list(range(1, 31))}  # one user who liked everything
+    fans = {user: [1, 2 + user] for user in range(2, 20)}  # many users who all liked movie 1
+    pairs = coliked_pairs({**heavy, **fans}, DOCUMENTS, limit=1000, seed=0, per_user=3, per_movie=4)
+    movies = [{MOVIE_OF[text] for text in pair} for pair in pairs]
+    counts = {movie: sum(movie in pair for pair in movies) for movie in DOCUMENTS}
+    assert max(counts.values()) <= 4 and counts[1] == 4  # the blockbuster stops at its cap
+    assert sum(1 not in pair for pair in movies) <= 3  # only the heavy user has pairs without movie 1
+    assert len(pairs) <= 3 + 4
+
+
+def test_coliked_pairs_stop_at_the_limit_and_are_reproducible():
+    liked = {user: list(range(1, 31)) for user in range(10)}
+    first = coliked_pairs(liked, DOCUMENTS, limit=7, seed=3)
+    assert len(first) == 7 and first == coliked_pairs(liked, DOCUMENTS, limit=7, seed=3)

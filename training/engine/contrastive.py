@@ -109,6 +109,62 @@ def contrastive_examples(
     return build(texts, exclude=exclude, limit=config.max_pairs, seed=config.seed)
 
 
+def coliked_pairs(
+    liked_by_user: dict[int, list[int]],
+    documents: dict[int, str],
+    *,
+    limit: int,
+    seed: int,
+    per_user: int = 8,
+    per_movie: int = 12,
+) -> list[tuple[str, str]]:
+    """(document, document) of two distinct movies the same user liked: text learns co-consumption.
+
+    The caller decides what "liked" means and which ratings count (for evaluation: the
+    validation-fit ratings only, so no held-out item is ever seen); this sees only what it is given.
+    Drawing pairs uniformly would let heavy raters (hundreds of likes, so tens of thousands of
+    pairs) and blockbusters (liked by half the users) fill the set, and the model would learn
+    "popular" rather than taste. So users take turns, one pair per turn in a shuffled order, at
+    most `per_user` pairs each, and a movie joins at most `per_movie` pairs; a pair is drawn once.
+    Each pair's orientation is random (the loss is not symmetric). Movies without a document are skipped.
+    """
+    rng = random.Random(seed)
+    liked = {
+        user: [movie for movie in dict.fromkeys(movies) if documents.get(movie)]
+        for user, movies in sorted(liked_by_user.items())
+    }
+    users = [user for user, movies in liked.items() if len(movies) >= 2]
+    rng.shuffle(users)
+    taken: Counter[int] = Counter()
+    used_by_user: Counter[int] = Counter()
+    seen: set[tuple[int, int]] = set()
+    pairs: list[tuple[str, str]] = []
+    while len(pairs) < limit and users:
+        still = []
+        for user in users:
+            if len(pairs) >= limit:
+                break
+            open_movies = [movie for movie in liked[user] if taken[movie] < per_movie]
+            pair = None
+            for _ in range(10):  # a few tries for an unused pair; a user with none left drops out
+                if len(open_movies) < 2:
+                    break
+                a, b = rng.sample(open_movies, 2)
+                if (min(a, b), max(a, b)) not in seen:
+                    pair = (a, b)
+                    break
+            if pair is None:
+                continue
+            seen.add((min(pair), max(pair)))
+            taken.update(pair)
+            used_by_user[user] += 1
+            pairs.append((documents[pair[0]], documents[pair[1]]))
+            if used_by_user[user] < per_user:
+                still.append(user)
+        users = still
+    return pairs
+
+
 def fine_tune(
     base_model: Path,
     pairs: Sequence[tuple[str, str] | tuple[str, str, str]],
