@@ -5,6 +5,8 @@ For each user, the CF model's top N candidates get a few scores beside the CF sc
   (both MiniLM vectors): what the user SAID they like.
 - `neighbour_similarity`: the highest cosine between the movie and a movie the user rated highly:
   which of their favourites it resembles (the explanation names that movie).
+- `neighbour_mean`: the mean of the top NEIGHBOUR_MEAN_TOP such cosines: how many favourites it
+  resembles, less at the mercy of one near-duplicate than the maximum.
 - `llm`: log P(Yes) - log P(No) from a language model asked whether someone with these
   preferences would enjoy the movie, read from one forward pass.
 Beside the CF score and rank, `popularity` (log of the movie's rating count) is CF evidence the
@@ -22,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm")
+# Append new features at the end: services read columns by FEATURES.index and saved re-rankers by name.
+FEATURES = ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm", "neighbour_mean")
+NEIGHBOUR_MEAN_TOP = 5
 FORMAT_VERSION = 1
 
 
@@ -59,6 +63,8 @@ def candidate_features(candidates: UserCandidates) -> tuple[np.ndarray, np.ndarr
         similarity = candidates.item_vectors @ candidates.liked_vectors.T
         closest = similarity.argmax(axis=1)
         values[:, 4] = similarity[np.arange(n), closest]
+        top = min(NEIGHBOUR_MEAN_TOP, similarity.shape[1])
+        values[:, 6] = -np.partition(-similarity, top - 1, axis=1)[:, :top].mean(axis=1)
     if candidates.llm_scores is not None:
         values[:, 5] = candidates.llm_scores
     return values, closest

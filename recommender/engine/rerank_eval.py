@@ -49,6 +49,7 @@ class Variant:
     cf_kind: str  # key into the CF model factory
     features: tuple[str, ...]
     llm_top: int = 0  # score the first this-many CF candidates with the LLM (0: no LLM feature)
+    vectors: str = ""  # key into evaluate_reranking's extra_vectors ("": the default vectors)
 
 
 def cf_candidates(
@@ -115,6 +116,7 @@ def evaluate_reranking(
     profiles: ProfileMaker,
     embed: Callable[[list[str]], np.ndarray],
     llm: LlmScorer | None = None,
+    extra_vectors: Mapping[str, ItemVectors] | None = None,
     n: int = 100,
     k: int = 10,
     catalog_size: int | None = None,
@@ -126,6 +128,8 @@ def evaluate_reranking(
 
     `sample_users` evaluates (and fits) on that many random users per stage: the LLM feature costs
     a forward pass per candidate, too slow on CPU for every user.
+    A variant naming `extra_vectors` takes its movie vectors from there (another embedder); its
+    profile_similarity is left missing, because `embed` writes profile vectors in the default space.
     """
     fit_train, validation = validation_of(train)
     stages = {"validation": (fit_train, validation), "test": (train, test)}
@@ -137,23 +141,31 @@ def evaluate_reranking(
         log(f"{stage}: {len(profile_texts[stage])} profiles from {len(ratings)} ratings "
             f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
     results = {}
+    models: dict[tuple[str, str], Recommender] = {}  # kept only for a CF kind seen with several vector sets
+    shared = {kind for kind in {v.cf_kind for v in variants}
+              if len({v.vectors for v in variants if v.cf_kind == kind}) > 1}  # fmt: skip
     for variant in variants:
         rerankers: dict[str, LinearReranker] = {}
         for stage, (ratings, held) in stages.items():
-            key = (variant.cf_kind, stage)
+            key = (variant.cf_kind, stage, variant.vectors)
             stage_users = held.unique_users()
             if sample_users and sample_users < len(stage_users):
                 stage_users = np.sort(np.random.default_rng(seed).choice(stage_users, sample_users, replace=False))
             if key not in prepared:
                 started = time.perf_counter()
-                model = cf_factory(variant.cf_kind).fit(ratings)
+                model = models.get((variant.cf_kind, stage))
+                model = model if model is not None else cf_factory(variant.cf_kind).fit(ratings)
+                if variant.cf_kind in shared:
+                    models[(variant.cf_kind, stage)] = model
                 texts = profile_texts[stage]
-                ids = [u for u in stage_users.tolist() if texts.get(u)]
-                profile_vectors = dict(zip(ids, embed([texts[u] for u in ids]), strict=True))
+                ids = [u for u in stage_users.tolist() if texts.get(u)] if not variant.vectors else []
+                profile_vectors = dict(zip(ids, embed([texts[u] for u in ids]), strict=True)) if ids else {}
+                item_space = extra_vectors[variant.vectors] if variant.vectors else vectors
                 prepared[key] = build_candidates(
-                    model, ratings, stage_users, n=n, vectors=vectors, profile_vectors=profile_vectors
+                    model, ratings, stage_users, n=n, vectors=item_space, profile_vectors=profile_vectors
                 )
-                log(f"{variant.cf_kind} {stage}: candidates for {len(stage_users)} users "
+                log(f"{variant.cf_kind}{'/' + variant.vectors if variant.vectors else ''} {stage}: "
+                    f"candidates for {len(stage_users)} users "
                     f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
             candidates = prepared[key]
             started = time.perf_counter()

@@ -1,0 +1,75 @@
+"""Re-ranking features and the re-rank evaluation's per-variant movie vectors (engine only, tiny data)."""
+
+import numpy as np
+
+from recommender.engine import Popularity, splits
+from recommender.engine.data import IdIndex
+from recommender.engine.rerank import FEATURES, UserCandidates, candidate_features
+from recommender.engine.rerank_eval import ItemVectors, Variant, evaluate_reranking
+
+from .conftest import GROUP_A_ITEMS, GROUP_B_ITEMS, group_items
+
+
+def unit(rows) -> np.ndarray:
+    matrix = np.asarray(rows, dtype=np.float64)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def test_new_features_are_appended_so_existing_columns_keep_their_meaning():
+    assert FEATURES[:6] == ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm")
+    assert FEATURES[-1] == "neighbour_mean"
+
+
+def test_neighbour_mean_averages_the_five_closest_liked_movies_and_the_maximum_stays_beside_it():
+    liked = unit(np.eye(7)[:, :7])  # seven orthogonal favourites
+    candidate = unit([[7, 6, 5, 4, 3, 2, 1]])  # resembles each favourite a little less
+    values, closest = candidate_features(
+        UserCandidates(np.array([1]), np.array([3.0]), candidate, liked_item_ids=np.arange(7), liked_vectors=liked)
+    )
+    cosines = candidate[0]
+    assert closest.tolist() == [0]
+    assert np.isclose(values[0, FEATURES.index("neighbour_similarity")], cosines[0])
+    assert np.isclose(values[0, FEATURES.index("neighbour_mean")], cosines[:5].mean())
+
+
+def test_neighbour_mean_uses_every_liked_movie_when_there_are_fewer_than_five_and_is_missing_without_any():
+    liked = unit([[1, 0], [0, 1]])
+    candidates = unit([[1, 1], [1, 0]])
+    values, _ = candidate_features(
+        UserCandidates(np.array([1, 2]), np.array([3.0, 2.0]), candidates, liked_vectors=liked)
+    )
+    assert np.allclose(values[:, FEATURES.index("neighbour_mean")], [np.sqrt(0.5), 0.5])
+    values, _ = candidate_features(UserCandidates(np.array([1]), np.array([3.0]), unit([[1, 0]])))
+    assert np.isnan(values[0, FEATURES.index("neighbour_mean")])
+
+
+def test_a_variant_ranks_with_the_movie_vectors_it_names(block_data):
+    items = np.array(GROUP_A_ITEMS + GROUP_B_ITEMS)
+    rng = np.random.default_rng(0)
+    noise = ItemVectors(IdIndex(items), unit(rng.normal(size=(len(items), 8))).astype(np.float32))
+    # Vectors that know which group a movie belongs to: a liked movie's group-mates are the closest.
+    grouped = unit([[1.0, 0.05 * rng.normal()] if i in GROUP_A_ITEMS else [0.05 * rng.normal(), 1.0] for i in items])
+    train, test = splits.stratified_split(block_data, test_fraction=0.25, seed=0)
+    features = ("cf", "neighbour_similarity", "neighbour_mean")
+    results = evaluate_reranking(
+        [Variant("noise", "popularity", features), Variant("grouped", "popularity", features, vectors="grouped")],
+        lambda kind: Popularity(),
+        train,
+        test,
+        lambda ratings: splits.validation_split(ratings, "stratified", seed=1),
+        vectors=noise,
+        profiles=lambda ratings: {},
+        embed=lambda texts: np.zeros((len(texts), 8), dtype=np.float32),
+        extra_vectors={"grouped": ItemVectors(IdIndex(items), grouped.astype(np.float32))},
+        n=30,
+        k=3,
+    )
+
+    def in_group_share(name):
+        topk = results[name]["topk"]
+        return np.mean([item in group_items(user) for user, items in topk.items() for item in items])
+
+    assert in_group_share("grouped") == 1.0  # every pick resembles the user's favourites in the named space
+    assert in_group_share("noise") < 0.9
+    assert results["grouped"]["metrics"]["ndcg"] > results["noise"]["metrics"]["ndcg"]
+    assert results["grouped"]["weights"]["neighbour_mean"] > 0
