@@ -110,6 +110,15 @@ def test_hostile_preference_text_cannot_change_the_output_format(api, serving_re
     assert not rated & {item["movie"]["id"] for item in body["results"]}
 
 
+def test_markup_in_preference_text_is_shown_as_text_on_the_page(client, serving_reranker, taste_catalog):
+    fan = taste_catalog[0][0]
+    preference_update(user=fan, text="<script>alert(1)</script> costume drama with <b>grand houses</b>")
+    feed_refresh_for_user(user_id=fan.pk)
+    client.force_login(fan)
+    page = client.get("/for-you/", {"feed": 1}).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
 def test_the_llm_judgement_reads_log_probabilities_whatever_the_preference_text_says(make_movie):
     from recommender.services.language import llm_judgements
 
