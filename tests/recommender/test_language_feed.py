@@ -152,3 +152,28 @@ def test_a_reranker_training_run_fits_checks_and_records_its_protocol(serving_ea
     assert run.promoted == metrics["gate"]["passed"]
     if run.promoted:
         assert set(metrics["weights"]) == {"cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity"}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_ranking_switch_in_a_real_browser(browser, live_server, serving_reranker, taste_catalog):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    fan = taste_catalog[0][0]
+    preference_update(user=fan, text="I love a costume drama")
+    feed_refresh_for_user(user_id=fan.pk)
+    browser.get(f"{live_server.url}/accounts/login/?next=/for-you/%3Ffeed%3D1")
+    browser.find_element(By.ID, "id_username").send_keys(fan.username)
+    browser.find_element(By.ID, "id_password").send_keys("a-long-test-password")
+    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    WebDriverWait(browser, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".ranking-switch")))
+    first_reason = browser.find_element(By.CSS_SELECTOR, ".feed-item .reason").text
+    assert first_reason.startswith("Because you said “I love a costume drama”")
+
+    browser.find_element(By.LINK_TEXT, "Classic (ratings only)").click()
+    WebDriverWait(browser, 15).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "(classic order)"))
+    assert browser.find_element(By.CSS_SELECTOR, ".feed-item .card-title").text.startswith("Space Opera")
+    browser.get(f"{live_server.url}/for-you/?feed=1")  # the choice is remembered
+    assert "(classic order)" in browser.find_element(By.TAG_NAME, "main").text
