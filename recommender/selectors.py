@@ -69,6 +69,13 @@ def feed_generation_key(user_id: int) -> str:
     return f"feed-generation:{user_id}"
 
 
+_COMMON_COLUMNS = ("user_id", "movie_ids", "scores", "ratings_seen", "ratings_as_of", "language_note",
+                   "model_version__kind")  # fmt: skip
+_CLASSIC_COLUMNS = (*_COMMON_COLUMNS, "because_movie_ids")
+_LANGUAGE_COLUMNS = (*_COMMON_COLUMNS, "language_movie_ids", "language_scores", "language_reasons",
+                     "language_version", "preferences_as_of")  # fmt: skip
+
+
 def feed_for_user(*, user, k: int, ranking: str = "language") -> Feed:
     """The user's top-k unseen movies from the precomputed candidates, or popular ones before any.
 
@@ -78,12 +85,9 @@ def feed_for_user(*, user, k: int, ranking: str = "language") -> Feed:
     """
     if ranking not in RANKINGS:
         raise ValueError(f"ranking must be one of {RANKINGS}")
-    feed = (
-        UserFeed.objects.filter(user=user)
-        .select_related("model_version")
-        .defer("language_scores", "language_version")
-        .first()
-    )
+    # Only the columns this order shows (the language arrays hold reasons: no need to ship them for classic).
+    columns = _CLASSIC_COLUMNS if ranking == "classic" else _LANGUAGE_COLUMNS
+    feed = UserFeed.objects.filter(user=user).select_related("model_version").only(*columns).first()
     rated_count = Rating.objects.filter(user=user).count()
     dismissed = set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
     if feed is None:
