@@ -9,9 +9,11 @@ candidate (about 0.3 s on 2 CPU cores).
 """
 
 import json
+import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from recommender.engine import splits
 from recommender.engine.rerank_eval import Variant, evaluate_reranking
@@ -19,15 +21,17 @@ from recommender.kinds import build_model
 from recommender.management.commands.evaluate import PROTOCOLS
 from recommender.services.data import catalog_movie_ids, ratings_interactions
 from recommender.services.embeddings import embedder
-from recommender.services.language import generated_profiles, item_vectors, llm_judgements
+from recommender.services.language import coliked_item_vectors, generated_profiles, item_vectors, llm_judgements
 from recommender.services.training import GATE_SEED
 
 EMBEDDING = ("cf", "cf_rank", "profile_similarity", "neighbour_similarity")
 POPULARITY = ("cf", "cf_rank", "popularity")
+# Movie vectors from MiniLM tuned on co-liked pairs (--coliked-pairs); no profile_similarity, see evaluate_reranking.
+COLIKED = ("cf", "cf_rank", "neighbour_similarity", "neighbour_mean")
 SHOWN = ["ndcg", "hr", "cum_hr", "recall", "map"]
 
 
-def variants(*, llm_top: int) -> list[Variant]:
+def variants(*, llm_top: int, coliked: bool = False) -> list[Variant]:
     rows = [
         Variant("svd", "svd", ("cf",)),
         Variant("svdpp", "svdpp", ("cf",)),
@@ -47,6 +51,13 @@ def variants(*, llm_top: int) -> list[Variant]:
             Variant("svd+pop+embedding+llm", "svd", (*EMBEDDING, "popularity", "llm"), llm_top),
             Variant("ease+pop+embedding+llm", "ease", (*EMBEDDING, "popularity", "llm"), llm_top),
         ]
+    if coliked:
+        rows += [
+            Variant("svd+neighbour_mean", "svd", (*EMBEDDING, "neighbour_mean")),
+            Variant("svd+coliked", "svd", COLIKED, vectors="coliked"),
+            Variant("svd+pop+coliked", "svd", (*COLIKED, "popularity"), vectors="coliked"),
+            Variant("ease+pop+coliked", "ease", (*COLIKED, "popularity"), vectors="coliked"),
+        ]
     return rows
 
 
@@ -63,9 +74,13 @@ class Command(BaseCommand):
             "--llm-top", type=int, default=0, help="score this many top CF candidates per user with the LLM (0: none)"
         )
         parser.add_argument("--llm-profiles", action="store_true", help="profiles written by the LLM, not the template")
+        parser.add_argument(
+            "--coliked-pairs", type=int, default=0,
+            help="also rank with MiniLM tuned on this many co-liked pairs from the validation-fit ratings (0: off)",
+        )  # fmt: skip
         parser.add_argument("--json", dest="json_path", type=Path)
 
-    def handle(self, *args, protocol, seed, k, n, users, llm_top, llm_profiles, json_path, **options):
+    def handle(self, *args, protocol, seed, k, n, users, llm_top, llm_profiles, coliked_pairs, json_path, **options):
         if k < 1 or n < k:
             raise CommandError("--k must be at least 1 and --n at least k")
         data = ratings_interactions()
@@ -86,16 +101,43 @@ class Command(BaseCommand):
             + (f"{users} random users (seed {seed})" if users else "all test users")
         )  # fmt: skip
         self.stdout.write(f"protocol: {protocol_text}")
+        validation_of = lambda ratings: splits.validation_split(ratings, protocol, seed=GATE_SEED)  # noqa: E731
+        extra, work = {}, tempfile.TemporaryDirectory(prefix="coliked-")
+        if coliked_pairs:
+            fit_train, _ = validation_of(train)
+            self.stdout.write(
+                f"coliked: MiniLM fine-tuned on up to {coliked_pairs} pairs of movies one user rated >= 4.0, drawn "
+                f"from the validation split's fit ratings only ({len(fit_train)} ratings; no validation or test "
+                f"item), seed {seed}, 1 epoch, batch 32; its vectors serve both weight fitting and test"
+            )  # fmt: skip
+            bars: dict[str, tqdm] = {}
+
+            def progress(stage, done, total):
+                if stage not in bars:
+                    bars[stage] = tqdm(total=total, desc=stage)
+                bar = bars[stage]
+                bar.update(done - bar.n)
+
+            extra["coliked"], timing = coliked_item_vectors(
+                fit_train, pairs=coliked_pairs, seed=seed, work_dir=Path(work.name), progress=progress
+            )
+            for bar in bars.values():
+                bar.close()
+            self.stdout.write(
+                f"coliked: {timing['pairs']} pairs, fine-tune {timing['fine_tune_s']:.0f} s, "
+                f"encode {len(extra['coliked'].index)} movies {timing['encode_s']:.0f} s"
+            )
         results = evaluate_reranking(
-            variants(llm_top=llm_top),
+            variants(llm_top=llm_top, coliked=bool(coliked_pairs)),
             build_model,
             train,
             test,
-            lambda ratings: splits.validation_split(ratings, protocol, seed=GATE_SEED),
+            validation_of,
             vectors=vectors,
             profiles=lambda ratings: generated_profiles(ratings, use_llm=llm_profiles),
             embed=lambda texts: embedder().encode(texts),
             llm=llm_judgements if llm_top else None,
+            extra_vectors=extra,
             n=n,
             k=k,
             catalog_size=len(catalog),
@@ -103,6 +145,7 @@ class Command(BaseCommand):
             seed=seed,
             log=lambda message: self.stdout.write(f"  {message}"),
         )
+        work.cleanup()
         self._print(results, protocol, seed, k)
         if json_path:
             models = {name: {key: value for key, value in r.items() if key != "topk"} for name, r in results.items()}
