@@ -4,6 +4,10 @@ Small language models invent freely: "In 2013, detective Al Pacini..." for a 199
 is rejected when it names a year, a quoted title or a proper name that the facts do not contain.
 The check is deliberately strict (a real place name the facts lack is rejected too): an empty
 description is better than a false one.
+
+Names are not the only way to invent: "A young girl discovers she has magical powers" passes the
+name check for Star Wars. So a description must also be about its movie as an embedder sees it:
+its cosine to the movie's metadata document must reach SUPPORT_MIN_COSINE.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 from recommender.engine.prompts import MovieFacts
+from recommender.engine.text import MovieText, movie_document
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)(s?)\b")
 _QUOTED = re.compile(r"[\"“”«]([^\"“”«»]{2,80})[\"“”»]")
@@ -96,3 +101,24 @@ def _capitalised_by_position(word: str, sentence_start: bool) -> bool:
 
 def is_grounded(text: str, facts: MovieFacts, *, also_allowed: Iterable[str] = ()) -> bool:
     return not grounding_problems(text, facts, also_allowed=also_allowed)
+
+
+# Measured with all-MiniLM-L6-v2 on latest-small (400 movies with a TMDB overview): a real overview
+# against its own metadata document scores 0.17 / 0.21 / 0.29 / 0.39 at the 5th / 10th / 25th / 50th
+# percentile; an overview against ANOTHER movie's metadata scores 0.10 / 0.22 / 0.25 at the
+# 50th / 90th / 95th. Below 0.25 a text is no more about this movie than 1 in 20 random overviews.
+SUPPORT_MIN_COSINE = 0.25
+
+
+def metadata_document(facts: MovieFacts) -> str:
+    """The movie's embedded document built from its facts alone (no overview): what a text must match."""
+    return movie_document(
+        MovieText(facts.title, facts.year, facts.genres, "", facts.tagline, facts.keywords, [], facts.directors)
+    )
+
+
+def support_problem(cosine: float) -> str:
+    """Why a text is not about its movie (empty when its cosine to the metadata document is enough)."""
+    if cosine >= SUPPORT_MIN_COSINE:
+        return ""
+    return f"not about this movie (similarity {cosine:.2f} to its metadata, below {SUPPORT_MIN_COSINE})"

@@ -1,7 +1,8 @@
 """Every prompt the project sends to a language model, in one place, with one version.
 
-Bump PROMPT_VERSION whenever a prompt's wording changes: stored outputs record the version that
-made them, and enrichment treats outputs of an older version as not done yet.
+Bump PROMPT_VERSION whenever a prompt's wording (or the check its answers must pass) changes: stored
+outputs record the version that made them, and enrichment treats outputs of an older version as not
+done yet.
 User-supplied text is quoted inside clearly marked blocks and cut to a length limit; the parsers
 that read the answers never trust it (see grounding.py and llm.generate_json).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PROMPT_VERSION = "2026-11-23.1"
+PROMPT_VERSION = "2026-11-23.2"
 
 MAX_OVERVIEW_CHARS = 700
 

@@ -16,7 +16,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Q
 
 from catalog.models import Movie
-from recommender.engine.grounding import grounding_problems
+from recommender.engine.grounding import grounding_problems, metadata_document, support_problem
 from recommender.engine.prompts import PROMPT_VERSION, MovieFacts, description_prompt
 from recommender.models import MovieDescription
 from recommender.services import llm as llm_service
@@ -136,10 +136,13 @@ def _describe(llm, facts: list[MovieFacts], max_attempts: int) -> list[tuple[str
         outputs = llm.generate(
             [description_prompt(facts[i]) for i in pending], max_new_tokens=MAX_NEW_TOKENS, temperature=temperature
         )
+        texts = [_clean(output) for output in outputs]
+        support = _support(texts, [facts[index] for index in pending])
         still_pending = []
-        for index, output in zip(pending, outputs, strict=True):
-            text = _clean(output)
+        for index, text, cosine in zip(pending, texts, support, strict=True):
             problems = grounding_problems(text, facts[index]) if text else ["empty output"]
+            if not problems and support_problem(cosine):
+                problems = [support_problem(cosine)]
             if problems:
                 results[index] = ("", "; ".join(problems), attempt)
                 still_pending.append(index)
@@ -149,6 +152,14 @@ def _describe(llm, facts: list[MovieFacts], max_attempts: int) -> list[tuple[str
         if not pending:
             break
     return results
+
+
+def _support(texts: list[str], facts: list[MovieFacts]) -> list[float]:
+    """Cosine of each text to its movie's metadata document (the serving embedder)."""
+    from recommender.services.embeddings import embedder
+
+    vectors = embedder().encode([*texts, *(metadata_document(f) for f in facts)])
+    return [float(v) for v in (vectors[: len(texts)] * vectors[len(texts) :]).sum(axis=1)]
 
 
 def _clean(output: str) -> str:

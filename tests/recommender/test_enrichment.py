@@ -51,8 +51,16 @@ def test_a_movie_whose_every_attempt_invents_gets_no_description_and_a_reason(he
     assert "The Lion King" in stored.rejected_reason
 
 
+def test_a_description_that_is_not_about_the_movie_is_rejected(heist, scripted):
+    scripted("A young girl discovers she has magical powers and must save her family.", GROUNDED)
+    enrichment.descriptions_enrich(movie_ids=[heist.pk], max_attempts=1)
+    stored = MovieDescription.objects.get(movie=heist)
+    assert not stored.accepted and "not about this movie" in stored.rejected_reason
+
+
 def test_enrichment_resumes_and_a_new_writer_makes_movies_pending_again(make_movie, scripted):
-    first, second = make_movie("Quiet Harbour", 1990), make_movie("Long Road", 1991)
+    first = make_movie("Harbour Heist", 1990, ("Crime",), keywords=["bank robbery"])
+    second = make_movie("Vault Job", 1991, ("Crime", "Thriller"), keywords=["heist"])
     scripted(GROUNDED)
     pending = enrichment.descriptions_pending(model_name="scripted")
     assert set(pending) == {first.pk, second.pk}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recommender.engine.grounding import is_grounded
+from recommender.engine.grounding import is_grounded, metadata_document, support_problem
 from recommender.engine.llm import LLM
 from recommender.engine.prompts import MovieFacts, description_prompt
 
@@ -38,8 +38,9 @@ def evaluate_descriptions(
     """Generate a description for each (facts without overview, real overview) and compare.
 
     rouge_l and embedding_cosine are means over all raw outputs; grounded is the share of outputs that
-    pass the grounding check; the *_kept variants score a rejected output as 0, because enrichment
-    stores nothing for it: they measure the descriptions a writer actually delivers.
+    pass the grounding check (no invented name, year or title, and about this movie's metadata); the
+    *_kept variants score a rejected output as 0, because enrichment stores nothing for it: they
+    measure the descriptions a writer actually delivers.
     """
     outputs = llm.generate([description_prompt(facts) for facts, _ in movies], max_new_tokens=max_new_tokens)
     references = [reference for _, reference in movies]
@@ -47,7 +48,11 @@ def evaluate_descriptions(
     generated, real = vectors[: len(outputs)], vectors[len(outputs) :]
     rouge = np.asarray([rouge_l(out, ref) for out, ref in zip(outputs, references, strict=True)])
     cosine = np.sum(generated * real, axis=1)
-    grounded = np.asarray([is_grounded(out, facts) for out, (facts, _) in zip(outputs, movies, strict=True)])
+    support = np.sum(generated * embedder.encode([metadata_document(facts) for facts, _ in movies]), axis=1)
+    grounded = np.asarray(
+        [is_grounded(out, facts) and not support_problem(float(s))
+         for out, (facts, _), s in zip(outputs, movies, support, strict=True)]
+    )  # fmt: skip
     return {
         "rouge_l": float(rouge.mean()),
         "embedding_cosine": float(cosine.mean()),
