@@ -141,6 +141,7 @@ def evaluate_reranking(
         log(f"{stage}: {len(profile_texts[stage])} profiles from {len(ratings)} ratings "
             f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
     results = {}
+    with_llm: dict[tuple, tuple[dict[int, UserCandidates], float]] = {}
     models: dict[tuple[str, str], Recommender] = {}  # kept only for a CF kind seen with several vector sets
     shared = {kind for kind in {v.cf_kind for v in variants}
               if len({v.vectors for v in variants if v.cf_kind == kind}) > 1}  # fmt: skip
@@ -168,10 +169,16 @@ def evaluate_reranking(
                     f"candidates for {len(stage_users)} users "
                     f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
             candidates = prepared[key]
-            started = time.perf_counter()
+            rerank_seconds = 0.0
             if variant.llm_top and llm is not None:
-                candidates = _with_llm_scores(candidates, profile_texts[stage], llm, variant.llm_top)
-            rerank_seconds = time.perf_counter() - started
+                llm_key = (*key, variant.llm_top)  # LLM scores are the costly part: computed once per key
+                if llm_key not in with_llm:
+                    started = time.perf_counter()
+                    with_llm[llm_key] = (_with_llm_scores(candidates, profile_texts[stage], llm, variant.llm_top),
+                                         time.perf_counter() - started)  # fmt: skip
+                    log(f"{variant.cf_kind} {stage}: LLM judged the top {variant.llm_top} of {len(candidates)} "
+                        f"users in {with_llm[llm_key][1]:.0f} s")  # fmt: skip
+                candidates, rerank_seconds = with_llm[llm_key]
             if stage == "validation":
                 rerankers["fitted"] = fit_reranker(variant.features, candidates, held)
                 continue

@@ -1,9 +1,9 @@
-"""`python manage.py evaluate_rerank --protocol stratified --seed 42 --k 10 [--n 100] [--llm-users 60]`
+"""`python manage.py evaluate_rerank --protocol stratified --seed 42 --k 10 [--n 100] [--users N] [--llm-top M]`
 
 CF models alone against CF candidates re-ranked with language scores (see
 recommender/engine/rerank_eval.py for the protocol). Profiles are written from the training side
 of the split only; re-ranking weights are fitted on a validation split carved from train.
-Rows with the LLM judgement are measured on a random sample of users (`--llm-users`), beside the
+Rows with the LLM judgement are best measured on a random sample of users (`--users`), beside the
 CF-only and embedding rows on the SAME sample, because the judgement costs one forward pass per
 candidate (about 0.3 s on 2 CPU cores).
 """
