@@ -35,6 +35,13 @@ class ItemVectors:
     index: IdIndex
     matrix: np.ndarray
 
+    @classmethod
+    def from_rows(cls, ids, matrix: np.ndarray) -> ItemVectors:
+        """Rows in any order: IdIndex sorts its ids, so the matrix is put in that same order here."""
+        ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        return cls(IdIndex(ids[order]), np.asarray(matrix, dtype=np.float32)[order])
+
     def of(self, item_ids: np.ndarray) -> np.ndarray:
         positions = self.index.index_of(item_ids)
         out = np.zeros((len(item_ids), self.matrix.shape[1]), dtype=np.float32)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.engine.data import IdIndex, Interactions
+from recommender.engine.data import Interactions
 from recommender.engine.embedder import Embedder, default_model_path
 from recommender.engine.profiles import favourites_by_user, profile_template, profiles_from_favourites
 from recommender.engine.prompts import enjoy_judgement_prompt
@@ -25,12 +25,11 @@ JUDGE_CHOICES = ("Yes", "No")
 def item_vectors(*, movie_ids=None) -> ItemVectors:
     """Stored document embeddings (all, or these movies) as one matrix."""
     rows = MovieEmbedding.objects.all() if movie_ids is None else MovieEmbedding.objects.filter(movie_id__in=movie_ids)
-    # IdIndex keeps ids sorted, so the matrix rows must be in id order too (Postgres returns any order).
-    pairs = list(rows.order_by("movie_id").values_list("movie_id", "vector"))
+    pairs = list(rows.values_list("movie_id", "vector"))
     if not pairs:
-        return ItemVectors(IdIndex(np.empty(0, dtype=np.int64)), np.zeros((0, 384), dtype=np.float32))
+        return ItemVectors.from_rows([], np.zeros((0, 384), dtype=np.float32))
     ids, vectors = zip(*pairs, strict=True)
-    return ItemVectors(IdIndex(np.asarray(ids, dtype=np.int64)), np.vstack(vectors).astype(np.float32))
+    return ItemVectors.from_rows(ids, np.vstack(vectors))
 
 
 def generated_profiles(ratings: Interactions, *, use_llm: bool) -> dict[int, str]:
@@ -96,6 +95,5 @@ def coliked_item_vectors(
         [documents[movie_id] for movie_id in ids], progress=lambda done: progress and progress("encode", done, len(ids))
     )
     encode_s = time.perf_counter() - started
-    order = np.argsort(ids)
-    vectors = ItemVectors(IdIndex(np.asarray(ids, dtype=np.int64)[order]), matrix[order])
+    vectors = ItemVectors.from_rows(ids, matrix)
     return vectors, {"pairs": len(examples), "fine_tune_s": tuned_s, "encode_s": encode_s}
