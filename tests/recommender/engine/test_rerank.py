@@ -76,8 +76,7 @@ def test_a_variant_ranks_with_the_movie_vectors_it_names(block_data):
 
 
 def test_item_vectors_from_rows_in_any_order_stay_with_their_movie():
-    from recommender.engine.rerank_eval import ItemVectors
-
     matrix = np.eye(3, dtype=np.float32)  # movie 30 -> e0, movie 10 -> e1, movie 20 -> e2
     vectors = ItemVectors.from_rows([30, 10, 20], matrix)
-    np.testing.assert_array_equal(vectors.of(np.asarray([10, 20, 30, 99])), [[0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 0]])
+    expected = [[0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 0]]  # 99 is unknown: a zero vector
+    np.testing.assert_array_equal(vectors.of(np.asarray([10, 20, 30, 99])), expected)
