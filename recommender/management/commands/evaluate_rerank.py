@@ -49,8 +49,7 @@ def variants(*, llm_top: int, coliked: bool = False) -> list[Variant]:
             Variant("svd+llm", "svd", ("cf", "cf_rank", "llm"), llm_top),
             Variant("svd+pop+llm", "svd", (*POPULARITY, "llm"), llm_top),
             Variant("svd+pop+embedding+llm", "svd", (*EMBEDDING, "popularity", "llm"), llm_top),
-            Variant("ease+pop+embedding+llm", "ease", (*EMBEDDING, "popularity", "llm"), llm_top),
-        ]
+        ]  # SVD candidates only: each LLM row costs a forward pass per judged candidate (~0.6 s on CPU)
     if coliked:
         rows += [
             Variant("svd+neighbour_mean", "svd", (*EMBEDDING, "neighbour_mean")),
