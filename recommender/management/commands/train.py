@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from recommender.kinds import QUEUES
 from recommender.models import ModelVersion, TrainingRun
-from recommender.services.training import training_run_create, training_run_execute
+from recommender.services.training import training_run_create, training_run_execute, training_runs_reap_stale
 
 
 def _parse_param(raw: str) -> tuple[str, object]:
@@ -38,6 +38,7 @@ class Command(BaseCommand):
         if if_missing and ModelVersion.objects.filter(kind=kind, is_serving=True).exists():
             self.stdout.write(f"{kind}: a version serves already; nothing to do")
             return
+        training_runs_reap_stale()  # a run whose worker died is failed first, so it does not block this one
         pending = TrainingRun.objects.filter(kind=kind, status__in=["queued", "running"]).first()
         if if_missing and pending is not None:
             self.stdout.write(f"{kind}: {pending} is on its way; nothing to do")
