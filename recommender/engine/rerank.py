@@ -125,9 +125,15 @@ class LinearReranker:
     def save(self, directory: Path) -> None:
         (directory / "reranker.json").write_text(
             json.dumps(
-                {"format": FORMAT_VERSION, "features": list(self.features), "l2": self.l2,
-                 "weights": self.weights.tolist(), "bias": self.bias,
-                 "means": self.means.tolist(), "stds": self.stds.tolist()},
+                {
+                    "format": FORMAT_VERSION,
+                    "features": list(self.features),
+                    "l2": self.l2,
+                    "weights": self.weights.tolist(),
+                    "bias": self.bias,
+                    "means": self.means.tolist(),
+                    "stds": self.stds.tolist(),
+                },
                 indent=2,
             )  # fmt: skip
         )

@@ -62,7 +62,13 @@ def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
     # A movie without an overview is described by its grounded enriched description, if it has one.
     return {
         movie_id: MovieText(
-            title, year, sorted(genres), overview or enriched or "", tagline, list(keywords or []), [],
+            title,
+            year,
+            sorted(genres),
+            overview or enriched or "",
+            tagline,
+            list(keywords or []),
+            [],
             sorted(directors),
         )  # fmt: skip
         for movie_id, title, year, overview, tagline, keywords, genres, directors, enriched in rows
