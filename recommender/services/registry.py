@@ -53,6 +53,24 @@ def promotion_gate(*, kind: str, candidate_metrics: dict) -> tuple[bool, str]:
     return False, f"{metric} {candidate:.4f} is worse than serving {serving}'s {current:.4f}"
 
 
+class FolderArtifact:
+    """A trained model that already sits in a folder (a fine-tuned embedder, a LoRA adapter): saved by copying."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def save(self, target: Path) -> None:
+        shutil.copytree(self.folder, target, dirs_exist_ok=True)
+
+
+def model_version_publish(*, kind: str, parameters: dict, metrics: dict, model, plot_png: bytes | None = None):
+    """Save a version that passed its gate, make it the serving one, and prune old artifacts."""
+    version = model_version_create(kind=kind, parameters=parameters, metrics=metrics, model=model, plot_png=plot_png)
+    model_version_promote(version=version)
+    model_artifacts_prune(kind=kind)
+    return version
+
+
 @transaction.atomic
 def model_version_promote(*, version: ModelVersion) -> None:
     """Make `version` the one serving version of its kind, in one transaction."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from recommender.engine.metrics import ranking_metrics
 from recommender.engine.rerank_eval import build_candidates, fit_reranker, rerank_all
@@ -23,16 +22,14 @@ from recommender.services.data import ratings_interactions
 from recommender.services.embeddings import embedder
 from recommender.services.language import generated_profiles, item_vectors
 from recommender.services.registry import (
-    model_artifacts_prune,
-    model_version_create,
-    model_version_promote,
+    model_version_publish,
     promotion_gate,
 )
 
 K = 10
 
 
-def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> None:
+def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     p = run.parameters
     features = tuple(p["features"])
     reporter.step(5, "loading ratings and movie embeddings")
@@ -75,17 +72,11 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> None:
     if passed:
         final = fit_reranker(features, candidates, validation)
         run_metrics["weights"] = dict(zip(final.features, np.round(final.weights, 4).tolist(), strict=True))
-        version = model_version_create(kind="reranker", parameters=p, metrics=run_metrics, model=final, plot_png=None)
-        model_version_promote(version=version)
-        model_artifacts_prune(kind="reranker")
+        version = model_version_publish(kind="reranker", parameters=p, metrics=run_metrics, model=final)
         reporter.step(95, f"promoted {version}; every feed gets its language-aware order")
         feed_version = ModelVersion.objects.filter(kind=settings.FEED_MODEL_KIND, is_serving=True).first()
         if feed_version is not None:
             from workers.tasks import feed_refresh_all_task
 
             transaction.on_commit(lambda: feed_refresh_all_task.apply_async(args=[feed_version.pk], queue="default"))
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingRun.Status.SUCCEEDED, progress=100, metrics=run_metrics, model_version=version,
-        promoted=passed, finished_at=timezone.now(),
-    )  # fmt: skip
-    reporter.step(100, "done")
+    return run_metrics, version

@@ -17,12 +17,7 @@ from recommender.kinds import DEFAULT_PARAMETERS, QUEUES, build_model
 from recommender.models import ModelVersion, TrainingRun
 from recommender.plots import metrics_bar_chart
 from recommender.services.data import catalog_movie_ids, ratings_interactions
-from recommender.services.registry import (
-    model_artifacts_prune,
-    model_version_create,
-    model_version_promote,
-    promotion_gate,
-)
+from recommender.services.registry import model_version_publish, promotion_gate
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +80,12 @@ def training_run_execute(*, run_id: int, worker: str, echo=None) -> TrainingRun:
     run = TrainingRun.objects.get(pk=run_id)
     reporter = RunReporter(run, echo)
     try:
-        _pipeline(run.kind)(run, reporter)
+        run_metrics, version = _pipeline(run.kind)(run, reporter)
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.SUCCEEDED, progress=100, metrics=run_metrics, model_version=version,
+            promoted=version is not None, finished_at=timezone.now(),
+        )  # fmt: skip
+        reporter.step(100, "done")
     except Exception as exc:  # the run row must say what happened; the serving model stays as it was
         logger.exception("training run %s failed", run_id)
         reporter.step(run.progress, f"FAILED: {exc!r}\n{traceback.format_exc(limit=5)}")
@@ -96,6 +96,8 @@ def training_run_execute(*, run_id: int, worker: str, echo=None) -> TrainingRun:
 
 def _pipeline(kind: str):
     """The function that trains, evaluates and (if the gate passes) promotes a run of this kind.
+
+    It returns (the run's metrics, the promoted version or None); training_run_execute records them.
 
     Collaborative-filtering kinds share one pipeline here; fine-tuning kinds live in `training/`.
     """
@@ -114,7 +116,7 @@ def _pipeline(kind: str):
     return _train_evaluate_promote
 
 
-def _train_evaluate_promote(run: TrainingRun, reporter: RunReporter) -> None:
+def _train_evaluate_promote(run: TrainingRun, reporter: RunReporter) -> tuple[dict, ModelVersion | None]:
     reporter.step(5, "loading ratings")
     data = ratings_interactions()
     if len(data) == 0:
@@ -140,21 +142,15 @@ def _train_evaluate_promote(run: TrainingRun, reporter: RunReporter) -> None:
         final = build_model(run.kind, run.parameters).fit(data)
         reporter.step(85, "saving the artifact")
         plot = metrics_bar_chart(_chart_series(run.kind, metrics), f"{run.kind}: validation metrics (k={GATE_K})")
-        version = model_version_create(
+        version = model_version_publish(
             kind=run.kind, parameters=run.parameters, metrics=run_metrics, model=final, plot_png=plot
         )
-        model_version_promote(version=version)
-        model_artifacts_prune(kind=run.kind)
         reporter.step(95, f"promoted {version}")
         if run.kind == settings.FEED_MODEL_KIND:
             from workers.tasks import feed_refresh_all_task
 
             transaction.on_commit(lambda: feed_refresh_all_task.apply_async(args=[version.pk], queue="default"))
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingRun.Status.SUCCEEDED, progress=100, metrics=run_metrics, model_version=version,
-        promoted=passed, finished_at=timezone.now(),
-    )  # fmt: skip
-    reporter.step(100, "done")
+    return run_metrics, version
 
 
 def _chart_series(kind: str, metrics: dict) -> dict[str, dict]:

@@ -13,23 +13,20 @@ is not comparable and is not used here.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
 
 from recommender.engine.embedder import Embedder, default_model_path
 from recommender.engine.semantic_eval import evaluate_embedder, held_out
-from recommender.models import ModelKind, TrainingRun
+from recommender.models import ModelKind, ModelVersion, TrainingRun
 from recommender.plots import metrics_bar_chart
 from recommender.services.embeddings import embedder_source, movie_texts
 from recommender.services.registry import (
-    model_artifacts_prune,
-    model_version_create,
-    model_version_promote,
+    FolderArtifact,
+    model_version_publish,
 )
 from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
 
@@ -39,17 +36,7 @@ GATE_TOLERANCE = 0.0  # as registry.GATE_TOLERANCE: equal is "not worse"
 TRAINING_PROGRESS = (15, 75)  # the share of the progress bar that the batches fill
 
 
-class _ModelFolder:
-    """A trained sentence-transformers folder, saved into a version's artifact folder by copying."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def save(self, directory: Path) -> None:
-        shutil.copytree(self.path, directory, dirs_exist_ok=True)
-
-
-def embedder_train_evaluate_promote(run: TrainingRun, reporter) -> None:
+def embedder_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     parameters = dict(run.parameters)
     fraction, seed = parameters.pop("held_out_fraction"), parameters["seed"]
     config = ContrastiveConfig(**parameters)
@@ -91,19 +78,13 @@ def embedder_train_evaluate_promote(run: TrainingRun, reporter) -> None:
         if passed:
             chart = {f"embedder run #{run.pk} (candidate)": metrics, f"{serving_name} (serving)": baseline}
             plot = metrics_bar_chart(chart, f"embedder: held-out overview -> movie (k={K}, {len(held)} queries)")
-            version = model_version_create(
-                kind=KIND, parameters=run.parameters, metrics=run_metrics, model=_ModelFolder(tuned), plot_png=plot
+            version = model_version_publish(
+                kind=KIND, parameters=run.parameters, metrics=run_metrics, model=FolderArtifact(tuned), plot_png=plot
             )
     if version is not None:
-        model_version_promote(version=version)
-        model_artifacts_prune(kind=KIND)
         reporter.step(95, f"promoted {version}; every movie will be re-embedded")
         _queue_reembedding()
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingRun.Status.SUCCEEDED, progress=100, metrics=run_metrics, model_version=version,
-        promoted=passed, finished_at=timezone.now(),
-    )  # fmt: skip
-    reporter.step(100, "done")
+    return run_metrics, version
 
 
 def _evaluate(embedder: Embedder, held: dict, seed: int) -> dict:

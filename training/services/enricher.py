@@ -12,26 +12,23 @@ The candidate is promoted only if the ROUGE-L of its kept descriptions beats the
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from recommender.engine.grounding import is_grounded
 from recommender.engine.prompts import MovieFacts, description_prompt
 from recommender.engine.semantic_eval import held_out
-from recommender.models import TrainingRun
+from recommender.models import ModelVersion, TrainingRun
 from recommender.services import llm as llm_service
 from recommender.services.embeddings import embedder
 from recommender.services.enrichment import movie_facts
 from recommender.services.registry import (
-    model_artifacts_prune,
-    model_version_create,
-    model_version_promote,
+    FolderArtifact,
+    model_version_publish,
     promotion_gate,
 )
 from training.engine.generation_eval import evaluate_descriptions
@@ -69,17 +66,7 @@ def _shorten(text: str) -> str:
     return shortened if len(shortened.split()) <= MAX_TARGET_WORDS else ""
 
 
-class _AdapterFolder:
-    """What the model registry saves: the trained adapter's files."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def save(self, target: Path) -> None:
-        shutil.copytree(self.folder, target, dirs_exist_ok=True)
-
-
-def enricher_train_evaluate_promote(run: TrainingRun, reporter) -> None:
+def enricher_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     p = run.parameters
     reporter.step(3, "loading movie metadata")
     examples, held = enricher_datasets(
@@ -121,20 +108,14 @@ def enricher_train_evaluate_promote(run: TrainingRun, reporter) -> None:
                        "gate": {"passed": passed, "reason": reason}}  # fmt: skip
         version = None
         if passed:
-            version = model_version_create(
-                kind="enricher", parameters=p, metrics=run_metrics, model=_AdapterFolder(adapter), plot_png=None
+            version = model_version_publish(
+                kind="enricher", parameters=p, metrics=run_metrics, model=FolderArtifact(adapter)
             )
-            model_version_promote(version=version)
-            model_artifacts_prune(kind="enricher")
             reporter.step(95, f"promoted {version}; descriptions will be rewritten by it")
             from workers.tasks import descriptions_enrich_task
 
             transaction.on_commit(lambda: descriptions_enrich_task.apply_async(queue="gpu"))
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingRun.Status.SUCCEEDED, progress=100, metrics=run_metrics, model_version=version,
-        promoted=passed, finished_at=timezone.now(),
-    )  # fmt: skip
-    reporter.step(100, "done")
+    return run_metrics, version
 
 
 def _rounded(metrics: dict) -> dict:
