@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.engine.data import Interactions
-from recommender.engine.embedder import Embedder, default_model_path
+from recommender.engine.embedder import DIMENSIONS, Embedder, default_model_path
 from recommender.engine.profiles import favourites_by_user, profile_template, profiles_from_favourites
 from recommender.engine.prompts import enjoy_judgement_prompt
 from recommender.engine.rerank_eval import ItemVectors, liked_items
@@ -27,7 +27,7 @@ def item_vectors(*, movie_ids=None) -> ItemVectors:
     rows = MovieEmbedding.objects.all() if movie_ids is None else MovieEmbedding.objects.filter(movie_id__in=movie_ids)
     pairs = list(rows.values_list("movie_id", "vector"))
     if not pairs:
-        return ItemVectors.from_rows([], np.zeros((0, 384), dtype=np.float32))
+        return ItemVectors.from_rows([], np.zeros((0, DIMENSIONS), dtype=np.float32))
     ids, vectors = zip(*pairs, strict=True)
     return ItemVectors.from_rows(ids, np.vstack(vectors))
 

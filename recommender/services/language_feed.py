@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 
 from catalog.models import Movie, PreferenceProfile
 from recommender.engine.data import Interactions
 from recommender.engine.rerank import FEATURES, LinearReranker, UserCandidates, candidate_features
 from recommender.models import ModelVersion, UserFeed
 from recommender.services.language import item_vectors
+from recommender.services.registry import serving_model
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +28,9 @@ WORDS_MATCH = 0.25  # cosine from which a clause of the user's text counts as ma
 NEIGHBOUR_MATCH = 0.45  # cosine from which a highly rated movie counts as close
 NEIGHBOUR = FEATURES.index("neighbour_similarity")
 
-_lock = threading.Lock()
-_loaded: tuple[int, LinearReranker] | None = None
-
 
 def serving_reranker() -> tuple[ModelVersion, LinearReranker] | None:
-    global _loaded
-    version = ModelVersion.objects.filter(kind="reranker", is_serving=True).first()
-    if version is None:
-        return None
-    with _lock:
-        if _loaded is None or _loaded[0] != version.pk:
-            _loaded = (version.pk, LinearReranker.load(Path(settings.MODEL_DIR) / version.artifact_dir))
-        return version, _loaded[1]
+    return serving_model("reranker", load=LinearReranker.load)
 
 
 def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:

@@ -101,8 +101,10 @@ _cache_lock = threading.Lock()
 _loaded: dict[str, tuple[int, object]] = {}
 
 
-def serving_model(kind: str) -> tuple[ModelVersion, object] | None:
+def serving_model(kind: str, load=load_model) -> tuple[ModelVersion, object] | None:
     """The serving version of a kind and its loaded model, reloaded when another version is promoted.
+
+    `load(folder)` reads the artifact: the CF engine's loader unless the kind has its own.
 
     One cheap query per call tells whether the cached model is still the serving one, so web
     and worker processes pick up a promotion without a restart.
@@ -115,5 +117,5 @@ def serving_model(kind: str) -> tuple[ModelVersion, object] | None:
         if cached is None or cached[0] != version.pk:
             path = Path(settings.MODEL_DIR) / version.artifact_dir
             logger.info("loading %s from %s", version, path)
-            _loaded[kind] = (version.pk, load_model(path))
+            _loaded[kind] = (version.pk, load(path))
         return version, _loaded[kind][1]
