@@ -47,7 +47,7 @@ DEFAULT_PARAMETERS: dict[str, dict] = {
     # "popularity" is CF evidence beside the language scores; `evaluate_rerank` shows each one's share.
     "reranker": {
         "candidates": 100,
-        "features": ["cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity"],
+        "features": ["cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "stated_similarity"],
         "seed": 20240101,
     },
 }

@@ -139,6 +139,24 @@ def profile_template(favourites: Sequence[MovieFacts]) -> str:
     return text[: MAX_PREFERENCE_CHARS - 1] + "."
 
 
+def intent_statement(wanted: Sequence[MovieFacts]) -> str:
+    """What a person might type about the movies they want next, made from those movies' genres
+    and keywords only: no title, name or year, because people describe a mood more than a list.
+
+    "I'm in the mood for Crime and Thriller movies, something about heist, betrayal and revenge."
+    Used to fit how far the feed should follow written words (rerank_eval): the statement is
+    built from movies the person went on to rate highly, as if they had said what they wanted.
+    """
+    genres = _most_common((g for f in wanted for g in f.genres if g != "(no genres listed)"), 2)
+    keywords = _most_common((k.lower() for f in wanted for k in f.keywords[:6]), 3)
+    if not genres and not keywords:
+        return ""
+    text = f"I'm in the mood for {_joined(genres)} movies" if genres else "I'm in the mood for movies"
+    if keywords:
+        text += f", something about {_joined(keywords)}"
+    return text + "."
+
+
 # --- generation -----------------------------------------------------------------------------
 
 

@@ -1,8 +1,12 @@
 """Language-aware re-ranking of collaborative-filtering candidates. Plain Python on numpy.
 
 For each user, the CF model's top N candidates get a few scores beside the CF score:
-- `profile_similarity`: cosine between the user's preference text and the movie's document
-  (both MiniLM vectors): what the user SAID they like.
+- `profile_similarity`: cosine between a preference text generated from the user's favourites and
+  the movie's document (both MiniLM vectors): their past taste, put in words.
+- `stated_similarity`: the same cosine for text the user WROTE themselves: what they say they want.
+  It is a feature of its own because its weight has to be learnt differently: a generated profile
+  only restates the favourites (the neighbour features already know them), while written words
+  carry new information. Its weight is fitted on simulated statements (see rerank_eval).
 - `neighbour_similarity`: the highest cosine between the movie and a movie the user rated highly:
   which of their favourites it resembles (the explanation names that movie).
 - `neighbour_mean`: the mean of the top NEIGHBOUR_MEAN_TOP such cosines: how many favourites it
@@ -19,13 +23,15 @@ standardisation), so a user without words still gets a sensible order.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 # Append new features at the end: services read columns by FEATURES.index and saved re-rankers by name.
-FEATURES = ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm", "neighbour_mean")
+FEATURES = ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm", "neighbour_mean",
+            "stated_similarity")
 NEIGHBOUR_MEAN_TOP = 5
 FORMAT_VERSION = 1
 
@@ -37,11 +43,12 @@ class UserCandidates:
     item_ids: np.ndarray  # (n,)
     cf_scores: np.ndarray  # (n,) the CF model's scores, any scale
     item_vectors: np.ndarray  # (n, d) unit-length document embeddings (zeros where unknown)
-    profile_vector: np.ndarray | None = None  # (d,) the preference text's embedding
+    profile_vector: np.ndarray | None = None  # (d,) embedding of a preference text generated from favourites
     liked_item_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     liked_vectors: np.ndarray | None = None  # (m, d) embeddings of movies the user rated highly
     llm_scores: np.ndarray | None = None  # (n,) log P(yes) - log P(no), NaN where not scored
     rating_counts: np.ndarray | None = None  # (n,) how many ratings each candidate has
+    stated_vector: np.ndarray | None = None  # (d,) embedding of the text the user wrote themselves
 
 
 def candidate_features(candidates: UserCandidates) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +74,8 @@ def candidate_features(candidates: UserCandidates) -> tuple[np.ndarray, np.ndarr
         values[:, 6] = -np.partition(-similarity, top - 1, axis=1)[:, :top].mean(axis=1)
     if candidates.llm_scores is not None:
         values[:, 5] = candidates.llm_scores
+    if candidates.stated_vector is not None:
+        values[:, 7] = candidates.item_vectors @ candidates.stated_vector
     return values, closest
 
 
@@ -87,8 +96,10 @@ class LinearReranker:
     def fit(self, values: np.ndarray, labels: np.ndarray, iterations: int = 300) -> LinearReranker:
         """Fit on rows of candidate features and 0/1 labels (was the candidate a held-out item?)."""
         x = self._columns(values)
-        self.means = np.nanmean(x, axis=0)
-        self.stds = np.nanstd(x, axis=0)
+        with warnings.catch_warnings():  # a feature nobody has (all NaN) is expected: it gets weight 0 below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.means = np.nanmean(x, axis=0)
+            self.stds = np.nanstd(x, axis=0)
         self.means = np.where(np.isfinite(self.means), self.means, 0.0)
         self.stds = np.where(np.isfinite(self.stds) & (self.stds > 0), self.stds, 1.0)
         z = self._standardise(x)

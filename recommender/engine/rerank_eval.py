@@ -6,7 +6,11 @@ Protocol, per variant (a CF model + a feature set):
    validation users, and fit the re-ranker to tell validation items from the other candidates.
 2. Test: fit the CF model on all of train, profiles from train only, re-rank each test user's
    top-N candidates with those weights, and measure top-k against the test split.
-Nothing from the test split reaches a profile, a prompt or a weight.
+Nothing from the test split reaches a profile, a prompt or a weight, with one labelled exception:
+a variant with `stated=True` simulates people who wrote what they want next. Its statements are
+made from each stage's HELD-OUT movies (validation for the weights, test for the measure), so it
+shows how far the feed follows words that describe what the user will watch: an upper bound on
+typed preferences, not a result comparable with the other rows.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from .rerank import LinearReranker, UserCandidates, candidate_features
 
 # (ratings the profile may use) -> {user id: preference text}
 ProfileMaker = Callable[[Interactions], dict[int, str]]
+# (held-out ratings) -> {user id: a statement of what they want, made from those movies}
+StatementMaker = Callable[[Interactions], dict[int, str]]
 # (user id, preference text, candidate item ids) -> log P(yes) - log P(no) per candidate
 LlmScorer = Callable[[Mapping[int, str], Mapping[int, np.ndarray]], dict[int, np.ndarray]]
 
@@ -57,6 +63,7 @@ class Variant:
     features: tuple[str, ...]
     llm_top: int = 0  # score the first this-many CF candidates with the LLM (0: no LLM feature)
     vectors: str = ""  # key into evaluate_reranking's extra_vectors ("": the default vectors)
+    stated: bool = False  # simulated written statements from the held-out movies (see the module docstring)
 
 
 def cf_candidates(
@@ -94,6 +101,7 @@ def build_candidates(
     vectors: ItemVectors,
     profile_vectors: Mapping[int, np.ndarray],
     llm_scores: Mapping[int, np.ndarray] | None = None,
+    stated_vectors: Mapping[int, np.ndarray] | None = None,
 ) -> dict[int, UserCandidates]:
     seen = train.items_by_user()
     liked = liked_items(train)
@@ -108,6 +116,7 @@ def build_candidates(
             liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
             llm_scores=None if llm_scores is None else llm_scores.get(user),
             rating_counts=np.where((p := count_index.index_of(items)) >= 0, counts[np.maximum(p, 0)], 0),
+            stated_vector=None if stated_vectors is None else stated_vectors.get(user),
         )  # fmt: skip
     return out
 
@@ -123,6 +132,7 @@ def evaluate_reranking(
     profiles: ProfileMaker,
     embed: Callable[[list[str]], np.ndarray],
     llm: LlmScorer | None = None,
+    statements: StatementMaker | None = None,
     extra_vectors: Mapping[str, ItemVectors] | None = None,
     n: int = 100,
     k: int = 10,
@@ -149,13 +159,13 @@ def evaluate_reranking(
             f"in {time.perf_counter() - started:.0f} s")  # fmt: skip
     results = {}
     with_llm: dict[tuple, tuple[dict[int, UserCandidates], float]] = {}
-    models: dict[tuple[str, str], Recommender] = {}  # kept only for a CF kind seen with several vector sets
+    models: dict[tuple[str, str], Recommender] = {}  # kept only for a CF kind prepared more than one way
     shared = {kind for kind in {v.cf_kind for v in variants}
-              if len({v.vectors for v in variants if v.cf_kind == kind}) > 1}  # fmt: skip
+              if len({(v.vectors, v.stated) for v in variants if v.cf_kind == kind}) > 1}  # fmt: skip
     for variant in variants:
         rerankers: dict[str, LinearReranker] = {}
         for stage, (ratings, held) in stages.items():
-            key = (variant.cf_kind, stage, variant.vectors)
+            key = (variant.cf_kind, stage, variant.vectors, variant.stated)
             stage_users = held.unique_users()
             if sample_users and sample_users < len(stage_users):
                 stage_users = np.sort(np.random.default_rng(seed).choice(stage_users, sample_users, replace=False))
@@ -169,9 +179,14 @@ def evaluate_reranking(
                 ids = [u for u in stage_users.tolist() if texts.get(u)] if not variant.vectors else []
                 profile_vectors = dict(zip(ids, embed([texts[u] for u in ids]), strict=True)) if ids else {}
                 item_space = extra_vectors[variant.vectors] if variant.vectors else vectors
+                stated_vectors = None
+                if variant.stated and statements is not None:
+                    said = {u: t for u, t in statements(held).items() if t and u in set(stage_users.tolist())}
+                    stated_vectors = dict(zip(said, embed(list(said.values())), strict=True)) if said else {}
                 prepared[key] = build_candidates(
-                    model, ratings, stage_users, n=n, vectors=item_space, profile_vectors=profile_vectors
-                )
+                    model, ratings, stage_users, n=n, vectors=item_space, profile_vectors=profile_vectors,
+                    stated_vectors=stated_vectors,
+                )  # fmt: skip
                 log(f"{variant.cf_kind}{'/' + variant.vectors if variant.vectors else ''} {stage}: "
                     f"candidates for {len(stage_users)} users "
                     f"in {time.perf_counter() - started:.0f} s")  # fmt: skip

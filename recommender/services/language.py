@@ -9,7 +9,12 @@ import numpy as np
 
 from recommender.engine.data import Interactions
 from recommender.engine.embedder import DIMENSIONS, Embedder, default_model_path
-from recommender.engine.profiles import favourites_by_user, profile_template, profiles_from_favourites
+from recommender.engine.profiles import (
+    favourites_by_user,
+    intent_statement,
+    profile_template,
+    profiles_from_favourites,
+)
 from recommender.engine.prompts import enjoy_judgement_prompt
 from recommender.engine.rerank_eval import ItemVectors, liked_items
 from recommender.engine.text import movie_document
@@ -47,6 +52,18 @@ def generated_profiles(ratings: Interactions, *, use_llm: bool) -> dict[int, str
     else:
         texts = [profile_template(items) if items else "" for items in lists]
     return {user: text for user, text in zip(users, texts, strict=True) if text}
+
+
+def intent_statements(held: Interactions) -> dict[int, str]:
+    """Per user, a simulated "what I want next" statement from the held-out movies they rated >= 4.0.
+
+    Only for fitting and measuring how far the feed follows written words (see rerank_eval): the
+    statements describe held-out movies on purpose.
+    """
+    wanted = liked_items(held, limit=10**9)
+    facts = movie_facts(movie_ids=sorted({int(i) for items in wanted.values() for i in items}))
+    texts = {user: intent_statement([facts[i] for i in items.tolist() if i in facts]) for user, items in wanted.items()}
+    return {user: text for user, text in texts.items() if text}
 
 
 def llm_judgements(texts: dict[int, str], asked: dict[int, np.ndarray]) -> dict[int, np.ndarray]:

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from catalog.models import Movie, PreferenceProfile
+from catalog.models import Movie, PreferenceProfile, PreferenceSource
 from recommender.engine.data import Interactions
 from recommender.engine.rerank import FEATURES, LinearReranker, UserCandidates, candidate_features
 from recommender.models import ModelVersion, UserFeed
@@ -36,8 +36,10 @@ def serving_reranker() -> tuple[ModelVersion, LinearReranker] | None:
 def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
     """Fill the feed row's language-aware fields (the caller saves nothing else; this saves them)."""
     serving = serving_reranker()
-    preference = PreferenceProfile.objects.filter(user_id=feed.user_id).values_list("text", "updated_at").first()
-    text, preferences_as_of = preference if preference else ("", None)
+    preference = (
+        PreferenceProfile.objects.filter(user_id=feed.user_id).values_list("text", "source", "updated_at").first()
+    )
+    text, source, preferences_as_of = preference if preference else ("", "", None)
     fields = {"language_version": None, "language_movie_ids": [], "language_scores": [], "language_reasons": [],
               "language_note": "", "preferences_as_of": preferences_as_of}  # fmt: skip
     if serving is None:
@@ -45,7 +47,7 @@ def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
     else:
         version, reranker = serving
         try:
-            ids, scores, reasons = _language_order(feed, ratings, text, reranker)
+            ids, scores, reasons = _language_order(feed, ratings, text, source, reranker)
             fields.update(language_version=version, language_movie_ids=ids, language_scores=scores,
                           language_reasons=reasons)  # fmt: skip
         except Exception as exc:  # the CF order stays available; the reason is logged and stored
@@ -56,7 +58,7 @@ def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
     UserFeed.objects.filter(pk=feed.pk).update(**fields)
 
 
-def _language_order(feed: UserFeed, ratings: Interactions, text: str, reranker: LinearReranker):
+def _language_order(feed: UserFeed, ratings: Interactions, text: str, source: str, reranker: LinearReranker):
     from recommender.services.embeddings import embedder
 
     item_ids = np.asarray(feed.movie_ids[:RERANK_CANDIDATES], dtype=np.int64)
@@ -71,7 +73,10 @@ def _language_order(feed: UserFeed, ratings: Interactions, text: str, reranker: 
     counts = dict(Movie.objects.filter(id__in=item_ids.tolist()).values_list("id", "rating_count"))
     candidates = UserCandidates(
         item_ids=item_ids, cf_scores=cf_scores, item_vectors=vectors.of(item_ids),
-        profile_vector=None if clause_vectors is None else clause_vectors[0],
+        # Words the user wrote weigh as a statement of what they want; a generated profile only
+        # restates their favourites (see rerank.py on why these are two features).
+        profile_vector=clause_vectors[0] if clause_vectors is not None and source != PreferenceSource.MANUAL else None,
+        stated_vector=clause_vectors[0] if clause_vectors is not None and source == PreferenceSource.MANUAL else None,
         liked_item_ids=liked_ids, liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
         rating_counts=np.asarray([counts.get(int(i), 0) for i in item_ids]),
     )  # fmt: skip

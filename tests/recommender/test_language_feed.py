@@ -36,7 +36,7 @@ def serving_reranker(serving_ease):
     """Embedded movies and a re-ranker that follows the user's words strongly (set by hand, not fitted:
     the fitting is tested on its own below)."""
     embeddings_refresh()
-    reranker = _reranker({"cf": 0.1, "profile_similarity": 5.0, "neighbour_similarity": 0.5})
+    reranker = _reranker({"cf": 0.1, "stated_similarity": 5.0, "neighbour_similarity": 0.5})
     version = model_version_create(kind="reranker", parameters={}, metrics={}, model=reranker, plot_png=None)
     model_version_promote(version=version)
     return version
@@ -63,6 +63,23 @@ def test_written_preferences_reorder_the_feed_and_the_reason_quotes_them(api, se
 
     classic = _feed(api, fan, ranking="classic")
     assert classic["ranking"] == "classic" and classic["results"][0]["movie"]["title"].startswith("Space Opera")
+
+
+def test_only_words_the_user_wrote_count_as_a_statement_a_generated_profile_does_not(
+    api, serving_reranker, taste_catalog, django_capture_on_commit_callbacks
+):
+    # The serving re-ranker weighs stated_similarity (the user's own words) and ignores profile_similarity.
+    fan = taste_catalog[0][0]
+    text = "I love a costume drama. Period pieces with grand houses"
+    with django_capture_on_commit_callbacks(execute=True):  # the cached feed is retired after each commit
+        preference_update(user=fan, text=text, source="generated")
+        feed_refresh_for_user(user_id=fan.pk)
+    assert _feed(api, fan)["results"][0]["movie"]["title"].startswith("Space Opera")  # their ratings still lead
+
+    with django_capture_on_commit_callbacks(execute=True):
+        preference_update(user=fan, text=text)  # the same words, now written (or edited) by the user
+        feed_refresh_for_user(user_id=fan.pk)
+    assert _feed(api, fan)["results"][0]["movie"]["title"].startswith("Costume Drama")
 
 
 def test_a_preference_edit_marks_the_feed_updating_until_the_worker_recomputes(api, serving_reranker, taste_catalog):
@@ -148,10 +165,13 @@ def test_a_reranker_training_run_fits_checks_and_records_its_protocol(serving_ea
     assert run.status == TrainingRun.Status.SUCCEEDED, run.log_tail
     metrics = run.metrics
     assert {"ndcg", "hr", "cum_hr"} <= set(metrics["validation"]) and "ndcg" in metrics["baseline"]
+    assert "ndcg" in metrics["with_statements"] and "statements" in metrics["protocol"]
     assert metrics["protocol"]["cf_model"] == "ease" and metrics["protocol"]["candidates"] == 20
     assert run.promoted == metrics["gate"]["passed"]
     if run.promoted:
-        assert set(metrics["weights"]) == {"cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity"}
+        assert set(metrics["weights"]) == {
+            "cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "stated_similarity"
+        }  # fmt: skip
 
 
 @pytest.mark.browser

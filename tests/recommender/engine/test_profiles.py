@@ -14,6 +14,7 @@ from recommender.engine.profiles import (
     RETRY_TEMPERATURE,
     favourite_items,
     favourites_by_user,
+    intent_statement,
     profile_clean,
     profile_from_favourites,
     profile_problems,
@@ -131,3 +132,10 @@ def test_profile_generation_sees_only_training_items():
     assert len(llm.seen) == 4 and "Film Number" in prompts
     for item in test_items:
         assert f"{catalogue[item].label}:" not in prompts and f"Film Number {item} (" not in prompts
+
+
+def test_an_intent_statement_describes_the_movies_without_naming_them():
+    text = intent_statement([HEAT, RONIN])
+    assert text == "I'm in the mood for Action and Crime movies, something about heist, bank robbery and car chase."
+    assert "Heat" not in text and "Ronin" not in text and "1995" not in text and "Mann" not in text
+    assert intent_statement([MovieFacts("Untitled")]) == ""

@@ -17,7 +17,7 @@ def unit(rows) -> np.ndarray:
 
 def test_new_features_are_appended_so_existing_columns_keep_their_meaning():
     assert FEATURES[:6] == ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm")
-    assert FEATURES[-1] == "neighbour_mean"
+    assert FEATURES[6:] == ("neighbour_mean", "stated_similarity")
 
 
 def test_neighbour_mean_averages_the_five_closest_liked_movies_and_the_maximum_stays_beside_it():
@@ -80,3 +80,36 @@ def test_item_vectors_from_rows_in_any_order_stay_with_their_movie():
     vectors = ItemVectors.from_rows([30, 10, 20], matrix)
     expected = [[0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 0]]  # 99 is unknown: a zero vector
     np.testing.assert_array_equal(vectors.of(np.asarray([10, 20, 30, 99])), expected)
+
+
+def test_simulated_statements_come_from_each_stages_held_out_movies_and_earn_their_weight(block_data):
+    items = np.array(GROUP_A_ITEMS + GROUP_B_ITEMS)
+    grouped = unit([[1.0, 0.1] if i in GROUP_A_ITEMS else [0.1, 1.0] for i in items]).astype(np.float32)
+    vectors = ItemVectors(IdIndex(items), grouped)
+    train, test = splits.stratified_split(block_data, test_fraction=0.25, seed=0)
+    asked = []
+
+    def statements(held):
+        asked.append(held)
+        return {u: "A" if set(i.tolist()) <= set(GROUP_A_ITEMS) else "B" for u, i in held.items_by_user().items()}
+
+    results = evaluate_reranking(
+        [Variant("cf", "popularity", ("cf", "stated_similarity")),
+         Variant("said", "popularity", ("cf", "stated_similarity"), stated=True)],
+        lambda kind: Popularity(),
+        train,
+        test,
+        lambda ratings: splits.validation_split(ratings, "stratified", seed=1),
+        vectors=vectors,
+        profiles=lambda ratings: {},
+        embed=lambda texts: unit([[1.0, 0.0] if t == "A" else [0.0, 1.0] for t in texts]).astype(np.float32),
+        statements=statements,
+        n=30,
+        k=3,
+    )  # fmt: skip
+    validation_held, test_held = asked
+    assert len(test_held) == len(test) and set(zip(validation_held.user_ids, validation_held.item_ids)) <= set(
+        zip(train.user_ids, train.item_ids)
+    )  # validation movies for the weights, test movies only for the labelled measure
+    assert results["said"]["weights"]["stated_similarity"] > 0
+    assert results["said"]["metrics"]["ndcg"] > results["cf"]["metrics"]["ndcg"]
