@@ -90,10 +90,13 @@ def feed_for_user(*, user, k: int, ranking: str = "language") -> Feed:
     feed = UserFeed.objects.filter(user=user).select_related("model_version").only(*columns).first()
     rated_count = Rating.objects.filter(user=user).count()
     dismissed = set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
-    if feed is None:
-        return _popular_feed(user, k, rated_count, dismissed)
-    if ranking == "language" and feed.language_movie_ids:
+    if ranking == "language" and feed is not None and feed.language_movie_ids:
         return _language_feed(user, feed, k, rated_count, dismissed)
+    if feed is None or feed.ratings_seen == 0:  # no feed, or one built on words alone: its CF order is popularity
+        popular = _popular_feed(user, k, rated_count, dismissed)
+        if feed is not None and ranking == "language":
+            popular.note = feed.language_note or "the language-aware order is being computed"
+        return popular
     # Candidates exclude what the user had rated when they were computed; only later ratings can
     # still hide one. A few spare candidates cover those, and the cited movies' ratings come along.
     spare = k + max(rated_count - feed.ratings_seen, 0) + 10
@@ -139,9 +142,9 @@ def _language_feed(user, feed: UserFeed, k: int, rated_count: int, dismissed: se
         if movie_id in movies
     ]
     updating = feed.ratings_seen != rated_count or not language_feed_is_current(feed)
-    version = feed.model_version
-    return Feed(f"{version.kind}-v{version.pk}+reranker-v{feed.language_version_id}", True, updating, "language", "",
-                items)  # fmt: skip
+    # ratings_seen 0: the candidates were the most-rated movies, re-ranked by the user's words alone.
+    candidates = "popularity" if feed.ratings_seen == 0 else f"{feed.model_version.kind}-v{feed.model_version_id}"
+    return Feed(f"{candidates}+reranker-v{feed.language_version_id}", True, updating, "language", "", items)
 
 
 def language_feed_is_current(feed: UserFeed) -> bool:

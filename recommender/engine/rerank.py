@@ -30,8 +30,16 @@ from pathlib import Path
 import numpy as np
 
 # Append new features at the end: services read columns by FEATURES.index and saved re-rankers by name.
-FEATURES = ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm", "neighbour_mean",
-            "stated_similarity")
+FEATURES = (
+    "cf",
+    "cf_rank",
+    "popularity",
+    "profile_similarity",
+    "neighbour_similarity",
+    "llm",
+    "neighbour_mean",
+    "stated_similarity",
+)
 NEIGHBOUR_MEAN_TOP = 5
 FORMAT_VERSION = 1
 

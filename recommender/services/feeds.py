@@ -11,6 +11,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.models import Movie, PreferenceProfile, PreferenceSource
+from recommender.engine.data import Interactions
 from recommender.explain import LIKED, CoRatings
 from recommender.models import ModelVersion, UserFeed
 from recommender.selectors import feed_generation_key
@@ -24,8 +26,9 @@ logger = logging.getLogger(__name__)
 def feed_refresh_for_user(*, user_id: int, co_ratings: CoRatings | None = None) -> UserFeed | None:
     """Recompute one user's candidates from their current ratings (fold-in: no retrain).
 
-    Returns None when no model serves yet or the user has no ratings (the feed then shows
-    popular movies).
+    Returns None when no model serves yet, or the user has neither ratings nor words of their own
+    (the feed then shows popular movies). Someone who wrote what they like before rating anything
+    gets the popular movies re-ranked by their words (see _words_feed_write).
     """
     serving = serving_model(settings.FEED_MODEL_KIND)
     if serving is None:
@@ -34,6 +37,8 @@ def feed_refresh_for_user(*, user_id: int, co_ratings: CoRatings | None = None) 
     as_of = timezone.now()  # before the read: a rating made during the refresh counts as "after"
     ratings = ratings_interactions(user_id=user_id)
     if len(ratings) == 0:
+        if _has_written_preferences(user_id):
+            return _words_feed_write(user_id, ratings, as_of, version)
         UserFeed.objects.filter(user_id=user_id).delete()
         feed_cache_invalidate(user_id=user_id)
         return None
@@ -70,12 +75,17 @@ def feed_refresh_all(*, version_id: int, progress=None) -> int:
     co_ratings = CoRatings(everything)
     order = np.argsort(everything.user_ids, kind="stable")
     users, starts = np.unique(everything.user_ids[order], return_index=True)
+    writers = sorted(_written_preference_users() - set(users.tolist()))
     bounds = list(starts) + [len(order)]
     for n, user_id in enumerate(users.tolist()):
         _feed_write(user_id, everything.take(order[bounds[n] : bounds[n + 1]]), as_of, version, model, co_ratings)
         if progress:
-            progress(n + 1, len(users))
-    return len(users)
+            progress(n + 1, len(users) + len(writers))
+    for n, user_id in enumerate(writers):  # wrote what they like but rated nothing yet
+        _words_feed_write(user_id, Interactions.empty(), as_of, version)
+        if progress:
+            progress(len(users) + n + 1, len(users) + len(writers))
+    return len(users) + len(writers)
 
 
 def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_ratings: CoRatings) -> UserFeed:
@@ -94,6 +104,38 @@ def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_r
                 "scores": [float(score) for _, score in candidates],
                 "because_movie_ids": co_ratings.because(liked, movie_ids),
                 "ratings_seen": len(ratings),
+                "ratings_as_of": as_of,
+            },
+        )
+        language_order_write(feed=feed, ratings=ratings)
+        transaction.on_commit(lambda: feed_cache_invalidate(user_id=user_id))
+    return feed
+
+
+def _written_preference_users() -> set[int]:
+    written = PreferenceProfile.objects.filter(source=PreferenceSource.MANUAL).exclude(text="")
+    return set(written.values_list("user_id", flat=True))
+
+
+def _has_written_preferences(user_id: int) -> bool:
+    return PreferenceProfile.objects.filter(user_id=user_id, source=PreferenceSource.MANUAL).exclude(text="").exists()
+
+
+def _words_feed_write(user_id: int, ratings, as_of, version: ModelVersion) -> UserFeed:
+    """No ratings yet, but words: the most-rated movies are the candidates (ratings_seen 0 marks a
+    feed built this way) and the language-aware order re-ranks them by what the user wrote."""
+    popular = list(
+        Movie.objects.order_by("-rating_count", "id").values_list("id", "rating_count")[: settings.FEED_CANDIDATES]
+    )
+    with transaction.atomic():
+        feed, _ = UserFeed.objects.update_or_create(
+            user_id=user_id,
+            defaults={
+                "model_version": version,
+                "movie_ids": [movie_id for movie_id, _ in popular],
+                "scores": [float(np.log1p(count)) for _, count in popular],
+                "because_movie_ids": [None] * len(popular),
+                "ratings_seen": 0,
                 "ratings_as_of": as_of,
             },
         )

@@ -27,6 +27,8 @@ LIKED_RATING = 4.0
 WORDS_MATCH = 0.25  # cosine from which a clause of the user's text counts as matching a movie
 NEIGHBOUR_MATCH = 0.45  # cosine from which a highly rated movie counts as close
 NEIGHBOUR = FEATURES.index("neighbour_similarity")
+CF_REASON = "Recommended from the ratings of people with tastes like yours."
+POPULAR_REASON = "Popular with CineMatch members."
 
 
 def serving_reranker() -> tuple[ModelVersion, LinearReranker] | None:
@@ -89,6 +91,8 @@ def _language_order(feed: UserFeed, ratings: Interactions, text: str, source: st
     titles = dict(
         Movie.objects.filter(id__in=[*liked_ids.tolist(), *filter(None, co_liked.values())]).values_list("id", "title")
     )
+    # A feed computed before any rating (ratings_seen 0) has the most-rated movies as candidates.
+    fallback = POPULAR_REASON if feed.ratings_seen == 0 else CF_REASON
     reasons = []
     for position in ranked.tolist():
         words = None
@@ -103,7 +107,7 @@ def _language_order(feed: UserFeed, ratings: Interactions, text: str, source: st
             neighbour = (titles.get(liked_id), liked_values.get(liked_id))
         because = co_liked.get(int(item_ids[position]))
         co_rated = (titles.get(because), liked_values.get(because)) if because else None
-        reasons.append(language_reason(words, neighbour, co_rated))
+        reasons.append(language_reason(words, neighbour, co_rated, fallback=fallback))
     return item_ids[ranked].tolist(), [float(scores[p]) for p in ranked], reasons
 
 
@@ -117,6 +121,8 @@ def language_reason(
     words: str | None,
     neighbour: tuple[str | None, float | None] | None,
     co_rated: tuple[str | None, float | None] | None = None,
+    *,
+    fallback: str = CF_REASON,
 ) -> str:
     """A reason that states only facts: what the user wrote, how they rated a similar movie, or
     (failing both) the movie they rated that people who liked it also liked (the CF order's reason)."""
@@ -130,4 +136,4 @@ def language_reason(
         return f"Because {said or rated}."
     if co_rated and co_rated[0] and co_rated[1] is not None:
         return f"Because you gave {co_rated[0]} {co_rated[1]:g} stars: people who liked it also liked this."
-    return "Recommended from the ratings of people with tastes like yours."
+    return fallback

@@ -11,7 +11,7 @@ from catalog.preferences import not_interested_mark, preference_update
 from recommender.engine.rerank import LinearReranker
 from recommender.models import TrainingRun, UserFeed
 from recommender.services.embeddings import embeddings_refresh
-from recommender.services.feeds import feed_refresh_for_user
+from recommender.services.feeds import feed_refresh_all, feed_refresh_for_user
 from recommender.services.registry import model_version_create, model_version_promote
 from recommender.services.training import training_run_create, training_run_execute
 
@@ -80,6 +80,34 @@ def test_only_words_the_user_wrote_count_as_a_statement_a_generated_profile_does
         preference_update(user=fan, text=text)  # the same words, now written (or edited) by the user
         feed_refresh_for_user(user_id=fan.pk)
     assert _feed(api, fan)["results"][0]["movie"]["title"].startswith("Costume Drama")
+
+
+def test_someone_who_wrote_preferences_but_rated_nothing_gets_popular_movies_ordered_by_their_words(
+    api, serving_ease, serving_reranker, taste_catalog, make_user, django_capture_on_commit_callbacks
+):
+    newcomer = make_user("newcomer")
+    assert feed_refresh_for_user(user_id=newcomer.pk) is None  # nothing to go on: the plain popular feed
+    with django_capture_on_commit_callbacks(execute=True):
+        preference_update(user=newcomer, text="I love a costume drama. Period pieces with grand houses")
+        feed_refresh_for_user(user_id=newcomer.pk)
+
+    language = _feed(api, newcomer)
+    assert language["ranking"] == "language" and language["personal"] is True
+    assert language["model_version"] == f"popularity+reranker-v{serving_reranker.pk}"
+    assert all(item["movie"]["title"].startswith("Costume Drama") for item in language["results"])
+    assert language["results"][0]["explanation"].startswith("Because you said “")
+    classic = _feed(api, newcomer, ranking="classic")
+    assert classic["model_version"] == "popularity" and classic["personal"] is False
+
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_refresh_all(version_id=serving_ease.pk)  # a promotion reaches them too
+    assert UserFeed.objects.get(user=newcomer).ratings_seen == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        preference_update(user=newcomer, text="")  # words cleared: back to the plain popular feed
+        feed_refresh_for_user(user_id=newcomer.pk)
+    assert not UserFeed.objects.filter(user=newcomer).exists()
+    assert _feed(api, newcomer)["model_version"] == "popularity"
 
 
 def test_a_preference_edit_marks_the_feed_updating_until_the_worker_recomputes(api, serving_reranker, taste_catalog):

@@ -108,8 +108,8 @@ def test_simulated_statements_come_from_each_stages_held_out_movies_and_earn_the
         k=3,
     )  # fmt: skip
     validation_held, test_held = asked
-    assert len(test_held) == len(test) and set(zip(validation_held.user_ids, validation_held.item_ids)) <= set(
-        zip(train.user_ids, train.item_ids)
-    )  # validation movies for the weights, test movies only for the labelled measure
+    pairs = lambda d: set(zip(d.user_ids.tolist(), d.item_ids.tolist(), strict=True))  # noqa: E731
+    assert pairs(validation_held) <= pairs(train)  # validation movies for the weights...
+    assert pairs(test_held) == pairs(test)  # ...and test movies only for the labelled measure
     assert results["said"]["weights"]["stated_similarity"] > 0
     assert results["said"]["metrics"]["ndcg"] > results["cf"]["metrics"]["ndcg"]
