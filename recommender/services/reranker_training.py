@@ -80,7 +80,7 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
     protocol = {"name": "validation split of all ratings; weights fitted on 70% of its users, checked on 30%",
                 "seed": p["seed"], "k": K, "candidates": p["candidates"], "cf_model": settings.FEED_MODEL_KIND,
                 "profiles": "template from the fitting ratings", "check_users": len(check),
-                "statements": "simulated for half the fitting users, from their validation movies rated >= 4"}  # fmt: skip
+                "statements": "simulated for half the fitting users, from validation movies rated >= 4"}  # fmt: skip
     run_metrics = {"validation": metrics, "baseline": baseline, "with_statements": with_statements,
                    "protocol": protocol, "gate": {"passed": passed, "reason": reason}}  # fmt: skip
     version = None
