@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog.forms import RATING_CHOICES
-from catalog.models import Genre, Movie, Rating
+from catalog.models import Genre, Movie, PreferenceProfile, PreferenceSource, Rating
 from catalog.selectors import decade_parse, decades
 from recommender.models import MovieEmbedding
 from recommender.selectors import RANKINGS, feed_document, onboarding_groups
@@ -19,7 +19,14 @@ ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instea
 
 @login_required
 def for_you(request: HttpRequest) -> HttpResponse:
-    if Rating.objects.filter(user=request.user).count() < ONBOARDING_UNTIL and "feed" not in request.GET:
+    # Onboarding until a few ratings, unless the user asked for the feed or described their taste in words
+    # (the worker then orders popular movies by those words).
+    wrote = PreferenceProfile.objects.filter(user=request.user, source=PreferenceSource.MANUAL).exclude(text="")
+    if (
+        Rating.objects.filter(user=request.user).count() < ONBOARDING_UNTIL
+        and "feed" not in request.GET
+        and not wrote.exists()
+    ):
         return onboarding(request)
     # The chosen ranking is remembered for the session, as MovieLens.org lets people pick their algorithm.
     ranking = request.GET.get("ranking")

@@ -313,6 +313,8 @@ def test_site_editor_saves_with_a_revision_and_shows_the_text(client, make_user,
     assert PreferenceProfile.objects.get(user=user).text == "I love slow-burn heist movies."
     assert PreferenceRevision.objects.filter(user=user, source="manual").count() == 1
     assert b"I love slow-burn heist movies." in client.get("/for-you/?feed=1").content
+    # Words written: no more onboarding page, even before five ratings (the feed follows the words).
+    assert b"I love slow-burn heist movies." in client.get("/for-you/").content
 
     too_long = client.post("/me/preferences/", {"text": "x" * 1001}, follow=True)
     assert b"at most 1,000 characters" in too_long.content and PreferenceRevision.objects.count() == 1

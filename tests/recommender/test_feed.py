@@ -93,7 +93,8 @@ def test_the_for_you_page_onboards_new_users_then_shows_the_feed(client, make_us
     users_a, _, _, _ = taste_catalog
     newcomer = make_user()
     client.force_login(newcomer)
-    assert b"Tell us what you have seen" in client.get("/for-you/").content
+    onboarding = client.get("/for-you/").content.decode()
+    assert "Tell us what you have seen" in onboarding and 'href="/for-you/?feed=1#preferences"' in onboarding
     client.force_login(users_a[0])
     page = client.get("/for-you/").content.decode()
     assert "Space Opera" in page and "Because you gave" in page
