@@ -49,6 +49,9 @@ DEFAULT_PARAMETERS: dict[str, dict] = {
         "candidates": 100,
         "features": ["cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "stated_similarity"],
         "seed": 20240101,
+        # Used only with "llm" in the features: judge the top llm_top candidates of llm_users validation users.
+        "llm_top": 30,
+        "llm_users": 60,
     },
 }
 

@@ -196,7 +196,7 @@ def evaluate_reranking(
                 llm_key = (*key, variant.llm_top)  # LLM scores are the costly part: computed once per key
                 if llm_key not in with_llm:
                     started = time.perf_counter()
-                    with_llm[llm_key] = (_with_llm_scores(candidates, profile_texts[stage], llm, variant.llm_top),
+                    with_llm[llm_key] = (with_llm_scores(candidates, profile_texts[stage], llm, variant.llm_top),
                                          time.perf_counter() - started)  # fmt: skip
                     log(f"{variant.cf_kind} {stage}: LLM judged the top {variant.llm_top} of {len(candidates)} "
                         f"users in {with_llm[llm_key][1]:.0f} s")  # fmt: skip
@@ -217,7 +217,9 @@ def evaluate_reranking(
     return results
 
 
-def _with_llm_scores(candidates, texts, llm: LlmScorer, top: int) -> dict[int, UserCandidates]:
+def with_llm_scores(candidates, texts, llm: LlmScorer, top: int) -> dict[int, UserCandidates]:
+    """The same candidates with the LLM's judgement of each user's first `top` (NaN below, and for
+    users without a preference text)."""
     asked = {user: c.item_ids[:top] for user, c in candidates.items()}
     scores = llm(texts, asked)
     out = {}

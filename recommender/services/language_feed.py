@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from catalog.models import Movie, PreferenceProfile, PreferenceSource
 from recommender.engine.data import Interactions
 from recommender.engine.rerank import FEATURES, LinearReranker, UserCandidates, candidate_features
 from recommender.models import ModelVersion, UserFeed
-from recommender.services.language import item_vectors
+from recommender.services.language import item_vectors, llm_judgements
 from recommender.services.registry import serving_model
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
     else:
         version, reranker = serving
         try:
-            ids, scores, reasons = _language_order(feed, ratings, text, source, reranker)
+            llm_top = int(version.parameters.get("llm_top", 30)) if "llm" in reranker.features else 0
+            ids, scores, reasons = _language_order(feed, ratings, text, source, reranker, llm_top)
             fields.update(language_version=version, language_movie_ids=ids, language_scores=scores,
                           language_reasons=reasons)  # fmt: skip
         except Exception as exc:  # the CF order stays available; the reason is logged and stored
@@ -60,7 +62,9 @@ def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
     UserFeed.objects.filter(pk=feed.pk).update(**fields)
 
 
-def _language_order(feed: UserFeed, ratings: Interactions, text: str, source: str, reranker: LinearReranker):
+def _language_order(
+    feed: UserFeed, ratings: Interactions, text: str, source: str, reranker: LinearReranker, llm_top: int
+):
     from recommender.services.embeddings import embedder
 
     item_ids = np.asarray(feed.movie_ids[:RERANK_CANDIDATES], dtype=np.int64)
@@ -82,6 +86,11 @@ def _language_order(feed: UserFeed, ratings: Interactions, text: str, source: st
         liked_item_ids=liked_ids, liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
         rating_counts=np.asarray([counts.get(int(i), 0) for i in item_ids]),
     )  # fmt: skip
+    if llm_top and text:  # a re-ranker fitted with the LLM judgement: judge the top candidates now
+        judged = llm_judgements({feed.user_id: text}, {feed.user_id: item_ids[:llm_top]}).get(feed.user_id, [])
+        column = np.full(len(item_ids), np.nan)
+        column[: len(judged)] = judged
+        candidates = replace(candidates, llm_scores=column)
     values, closest = candidate_features(candidates)
     scores = reranker.score(values)
     if not np.all(np.isfinite(scores)):

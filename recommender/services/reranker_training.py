@@ -6,6 +6,11 @@ remaining ratings only (the template: no user of the imported data wrote one); f
 70% of the validation users and compare NDCG@10 of the CF order and the re-ranked order on the other
 30%. Promoted only if the re-ranked order is not worse there (then refitted on all validation users).
 
+The LLM judgement ("llm" in the features, off by default: the bundled 135M model showed no gain in
+`evaluate_rerank` and costs about a second per judgement on CPU) is computed for the top
+`llm_top` candidates of `llm_users` random validation users; the rest leave it missing. Serving
+then judges each user's top `llm_top` the same way when their feed is refreshed.
+
 Written words: no imported user wrote any, so half of the fitting users (seeded) get a simulated
 statement made from their validation movies rated >= 4.0 (genres and keywords, see
 profiles.intent_statement); that is what `stated_similarity`'s weight is learnt from. The other
@@ -22,13 +27,13 @@ from django.conf import settings
 from django.db import transaction
 
 from recommender.engine.metrics import ranking_metrics
-from recommender.engine.rerank_eval import build_candidates, fit_reranker, rerank_all
+from recommender.engine.rerank_eval import build_candidates, fit_reranker, rerank_all, with_llm_scores
 from recommender.engine.splits import validation_split
 from recommender.kinds import build_model
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services.data import ratings_interactions
 from recommender.services.embeddings import embedder
-from recommender.services.language import generated_profiles, intent_statements, item_vectors
+from recommender.services.language import generated_profiles, intent_statements, item_vectors, llm_judgements
 from recommender.services.registry import (
     model_version_publish,
     promotion_gate,
@@ -56,6 +61,8 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
     candidates = build_candidates(
         model, fit_train, users, n=p["candidates"], vectors=vectors, profile_vectors=profile_vectors
     )
+    if "llm" in features:  # one forward pass per judged candidate: a sample of users (see _with_judgements)
+        candidates = _with_judgements(candidates, texts, p, reporter)
     rng = np.random.default_rng(p["seed"])
     fitting = set(rng.choice(users, int(len(users) * 0.7), replace=False).tolist())
     stating = set(rng.choice(users, len(users) // 2, replace=False).tolist())
@@ -81,6 +88,11 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
                 "seed": p["seed"], "k": K, "candidates": p["candidates"], "cf_model": settings.FEED_MODEL_KIND,
                 "profiles": "template from the fitting ratings", "check_users": len(check),
                 "statements": "simulated for half the fitting users, from validation movies rated >= 4"}  # fmt: skip
+    if "llm" in features:
+        from recommender.services.llm import generator
+
+        protocol["llm"] = (f"{generator().name}: top {p['llm_top']} candidates of "
+                           f"{p['llm_users']} random validation users")  # fmt: skip
     run_metrics = {"validation": metrics, "baseline": baseline, "with_statements": with_statements,
                    "protocol": protocol, "gate": {"passed": passed, "reason": reason}}  # fmt: skip
     version = None
@@ -103,3 +115,13 @@ def _with_statements(candidates: dict, validation) -> dict:
     users = [u for u in candidates if texts.get(u)]
     vectors = dict(zip(users, embedder().encode([texts[u] for u in users]), strict=True)) if users else {}
     return {u: replace(c, stated_vector=vectors.get(u)) for u, c in candidates.items()}
+
+
+def _with_judgements(candidates: dict, texts: dict[int, str], p: dict, reporter) -> dict:
+    top, sample = int(p["llm_top"]), int(p["llm_users"])
+    with_text = sorted(u for u in candidates if texts.get(u))
+    rng = np.random.default_rng(p["seed"])
+    judged = set(rng.choice(with_text, min(sample, len(with_text)), replace=False).tolist()) if with_text else set()
+    reporter.step(50, f"LLM judging the top {top} candidates of {len(judged)} validation users")
+    scored = with_llm_scores({u: candidates[u] for u in judged}, texts, llm_judgements, top)
+    return {u: scored.get(u, c) for u, c in candidates.items()}

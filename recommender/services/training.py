@@ -35,6 +35,12 @@ def training_run_create(*, kind: str, parameters: dict | None = None, requested_
         raise ValueError(
             f"unknown parameter(s) for {kind}: {sorted(unknown)}; known: {sorted(DEFAULT_PARAMETERS[kind])}"
         )
+    if kind == "reranker":
+        from recommender.engine.rerank import FEATURES
+
+        unknown = set((parameters or {}).get("features", [])) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown re-ranker feature(s) {sorted(unknown)}; known: {list(FEATURES)}")
     run = TrainingRun.objects.create(
         kind=kind, parameters={**DEFAULT_PARAMETERS[kind], **(parameters or {})}, requested_by=requested_by
     )

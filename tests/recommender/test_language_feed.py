@@ -202,6 +202,48 @@ def test_a_reranker_training_run_fits_checks_and_records_its_protocol(serving_ea
         }  # fmt: skip
 
 
+@pytest.fixture(scope="session")
+def bundled_llm_path():
+    """The converted bundled model's folder, found before a test points MODEL_DIR at a temporary folder."""
+    from recommender.services.llm import llm_base_path
+
+    return llm_base_path()
+
+
+def test_a_reranker_run_can_fit_the_llm_judgement_on_a_sample_of_users(serving_ease, settings, bundled_llm_path):
+    settings.LLM_MODEL_PATH = str(bundled_llm_path)
+    embeddings_refresh()
+    parameters = {"candidates": 10, "features": ["cf", "cf_rank", "llm"], "llm_top": 3, "llm_users": 4}
+    run = training_run_execute(run_id=training_run_create(kind="reranker", parameters=parameters, dispatch=False).pk,
+                               worker="test")  # fmt: skip
+    assert run.status == TrainingRun.Status.SUCCEEDED, run.log_tail
+    assert "top 3 candidates of 4 random validation users" in run.metrics["protocol"]["llm"]
+    assert "LLM judging the top 3 candidates of 4 validation users" in run.log_tail
+
+
+def test_a_serving_reranker_with_the_llm_judgement_judges_the_top_candidates_at_refresh(
+    api, serving_ease, taste_catalog, settings, bundled_llm_path
+):
+    from recommender.services.language import llm_judgements
+
+    settings.LLM_MODEL_PATH = str(bundled_llm_path)
+    embeddings_refresh()
+    reranker = _reranker({"cf": 0.0, "llm": 1.0})  # the order is the LLM's margin; unjudged candidates count 0
+    version = model_version_create(kind="reranker", parameters={"llm_top": 4}, metrics={}, model=reranker,
+                                   plot_png=None)  # fmt: skip
+    model_version_promote(version=version)
+    fan = taste_catalog[0][0]
+    preference_update(user=fan, text=INJECTION[:1000])
+    feed = feed_refresh_for_user(user_id=fan.pk)
+    assert feed.language_note == "" and len(feed.language_movie_ids) == len(feed.movie_ids)
+
+    top = feed.movie_ids[:4]
+    margins = dict(zip(top, llm_judgements({fan.pk: INJECTION[:1000]}, {fan.pk: np.asarray(top)})[fan.pk], strict=True))
+    served = dict(zip(feed.language_movie_ids, feed.language_scores, strict=True))
+    assert all(np.isclose(served[movie_id], margin, atol=1e-3) for movie_id, margin in margins.items())
+    assert all(served[movie_id] == 0.0 for movie_id in feed.movie_ids[4:])  # not judged: the average
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_ranking_switch_in_a_real_browser(browser, live_server, serving_reranker, taste_catalog):

@@ -91,6 +91,8 @@ def test_unknown_kinds_and_parameters_are_refused_up_front(db):
         training_run_create(kind="bert", dispatch=False)
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) for ease: \['lambda'\]"):
         training_run_create(kind="ease", parameters={"lambda": 3}, dispatch=False)
+    with pytest.raises(ValueError, match=r"unknown re-ranker feature\(s\) \['mood'\]"):
+        training_run_create(kind="reranker", parameters={"features": ["cf", "mood"]}, dispatch=False)
     assert not TrainingRun.objects.exists()
 
 
