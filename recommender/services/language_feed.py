@@ -25,7 +25,14 @@ logger = logging.getLogger(__name__)
 
 RERANK_CANDIDATES = 100
 LIKED_RATING = 4.0
-WORDS_MATCH = 0.25  # cosine from which a clause of the user's text counts as matching a movie
+# A clause of the user's text is quoted for a movie only when their cosine is at least WORDS_MATCH and
+# WORDS_ABOVE_MEAN standard deviations above that clause's mean over the user's candidates. MiniLM
+# gives most movie documents a cosine around 0.3 with any sentence about movies, so a fixed bar alone
+# quoted "violent crime thrillers" for a romantic comedy (one latest-small user: mean 0.33, that movie
+# 0.32, real crime thrillers 0.5-0.6). Half a deviation, not one: when half the candidates truly match
+# (a two-valued spread), mean + 1 std equals the matching value itself.
+WORDS_MATCH = 0.25
+WORDS_ABOVE_MEAN = 0.5
 NEIGHBOUR_MATCH = 0.45  # cosine from which a highly rated movie counts as close
 NEIGHBOUR = FEATURES.index("neighbour_similarity")
 CF_REASON = "Recommended from the ratings of people with tastes like yours."
@@ -102,13 +109,13 @@ def _language_order(
     )
     # A feed computed before any rating (ratings_seen 0) has the most-rated movies as candidates.
     fallback = POPULAR_REASON if feed.ratings_seen == 0 else CF_REASON
+    clause_margin = _clause_margins(clause_vectors[1:], candidates.item_vectors) if clauses else None
     reasons = []
     for position in ranked.tolist():
         words = None
-        if clause_vectors is not None and len(clauses):
-            similarity = clause_vectors[1:] @ candidates.item_vectors[position]
-            best = int(similarity.argmax())
-            if similarity[best] >= WORDS_MATCH:
+        if clause_margin is not None:
+            best = int(clause_margin[:, position].argmax())
+            if clause_margin[best, position] >= 0:
                 words = clauses[best]
         neighbour = None
         if closest[position] >= 0 and values[position, NEIGHBOUR] >= NEIGHBOUR_MATCH:
@@ -118,6 +125,13 @@ def _language_order(
         co_rated = (titles.get(because), liked_values.get(because)) if because else None
         reasons.append(language_reason(words, neighbour, co_rated, fallback=fallback))
     return item_ids[ranked].tolist(), [float(scores[p]) for p in ranked], reasons
+
+
+def _clause_margins(clause_vectors: np.ndarray, item_vectors: np.ndarray) -> np.ndarray:
+    """(clauses, candidates): how far each cosine is above the bar for quoting (>= 0: quotable)."""
+    similarity = clause_vectors @ item_vectors.T
+    bar = np.maximum(WORDS_MATCH, similarity.mean(axis=1) + WORDS_ABOVE_MEAN * similarity.std(axis=1))
+    return similarity - bar[:, None]
 
 
 def _clauses(text: str) -> list[str]:

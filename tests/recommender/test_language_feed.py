@@ -267,3 +267,15 @@ def test_the_ranking_switch_in_a_real_browser(browser, live_server, serving_rera
     assert browser.find_element(By.CSS_SELECTOR, ".feed-item .card-title").text.startswith("Space Opera")
     browser.get(f"{live_server.url}/for-you/?feed=1")  # the choice is remembered
     assert "(classic order)" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_words_are_quoted_only_for_movies_clearly_closer_to_them_than_the_other_candidates():
+    from recommender.services.language_feed import _clause_margins
+
+    def at(cosine):  # a unit vector with this cosine to the clause (e0)
+        return [cosine, np.sqrt(1 - cosine**2)]
+
+    clause = np.array([[1.0, 0.0]])
+    items = np.array([at(0.33)] * 6 + [at(0.32), at(0.6), at(0.58)])  # most movies sit near 0.33 with any text
+    quotable = _clause_margins(clause, items)[0] >= 0
+    assert quotable.tolist() == [False] * 7 + [True, True]
