@@ -48,9 +48,15 @@ class MyFeedApi(APIView):
         responses=inline_serializer(
             "Feed",
             {
-                "model_version": serializers.CharField(),
-                "personal": serializers.BooleanField(),
-                "updating": serializers.BooleanField(),
+                "model_version": serializers.CharField(
+                    help_text='what ordered the feed: "popularity" (nothing to go on yet), "ease-v3" (CF), '
+                    '"ease-v3+reranker-v6" (CF re-ranked by language), "popularity+reranker-v6" (no ratings '
+                    "yet: popular movies ordered by the words you wrote)"
+                ),
+                "personal": serializers.BooleanField(help_text="false for the plain popular feed"),
+                "updating": serializers.BooleanField(
+                    help_text="ratings or preferences changed since this was computed; a refresh is on its way"
+                ),
                 "ranking": serializers.ChoiceField(choices=RANKINGS),
                 "note": serializers.CharField(),
                 "results": FeedItemSerializer(many=True),
