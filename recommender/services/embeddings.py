@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import F, Q
 
 from catalog.models import Movie
 from recommender.engine.embedder import Embedder
 from recommender.engine.text import MovieText, document_hash, movie_document
 from recommender.models import ModelKind, ModelVersion, MovieEmbedding
+from recommender.services.enrichment import movie_facts
 
 logger = logging.getLogger(__name__)
 
@@ -53,25 +52,25 @@ def embedder_source() -> tuple[Path | None, str]:
 
 
 def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
-    movies = Movie.objects.all() if movie_ids is None else Movie.objects.filter(id__in=movie_ids)
-    rows = movies.annotate(
-        genre_names=ArrayAgg("genres__name", distinct=True, filter=Q(genres__isnull=False), default=[]),
-        director_names=ArrayAgg("credits__person__name", distinct=True, filter=Q(credits__role="director"), default=[]),
-        enriched=F("enriched_description__text"),
-    ).values_list("id", "title", "year", "overview", "tagline", "keywords", "genre_names", "director_names", "enriched")
-    # A movie without an overview is described by its grounded enriched description, if it has one.
+    """What gets embedded: each movie's facts (enrichment.movie_facts, the one catalog read), with
+    its grounded enriched description standing in where it has no overview."""
+    facts = movie_facts(movie_ids=movie_ids)
+    described = Movie.objects.filter(enriched_description__isnull=False)
+    if movie_ids is not None:
+        described = described.filter(id__in=movie_ids)
+    enriched = dict(described.values_list("id", "enriched_description__text"))
+    # Directors sorted, not in billing order: the embedded documents (and their hashes) stay as they were.
     return {
         movie_id: MovieText(
-            title,
-            year,
-            sorted(genres),
-            overview or enriched or "",
-            tagline,
-            list(keywords or []),
-            [],
-            sorted(directors),
-        )  # fmt: skip
-        for movie_id, title, year, overview, tagline, keywords, genres, directors, enriched in rows
+            title=f.title,
+            year=f.year,
+            genres=f.genres,
+            description=f.overview or enriched.get(movie_id) or "",
+            tagline=f.tagline,
+            keywords=f.keywords,
+            directors=sorted(f.directors),
+        )
+        for movie_id, f in facts.items()
     }
 
 
