@@ -168,6 +168,36 @@ class LinearReranker:
         )  # fmt: skip
 
 
+# Someone who has rated nothing but wrote what they like: the most-rated movies are the candidates
+# ("cf" is then their popularity) and only their words can reorder them.
+WORDS_ONLY_FEATURES = ("cf", "popularity", "stated_similarity")
+WORDS_ONLY_FOLDER = "words-only"
+
+
+@dataclass
+class ServingRerankers:
+    """What a "reranker" version holds: the weights for people with ratings (CF candidates) and,
+    fitted apart, the weights for people who have only written words (popular candidates), whose
+    scores mean something else. A version saved before the second existed loads with None there."""
+
+    rated: LinearReranker
+    words_only: LinearReranker | None = None
+
+    def for_user(self, *, has_ratings: bool) -> LinearReranker:
+        return self.rated if has_ratings or self.words_only is None else self.words_only
+
+    def save(self, directory: Path) -> None:
+        self.rated.save(directory)
+        if self.words_only is not None:
+            (directory / WORDS_ONLY_FOLDER).mkdir()
+            self.words_only.save(directory / WORDS_ONLY_FOLDER)
+
+    @classmethod
+    def load(cls, directory: Path) -> ServingRerankers:
+        words_only = directory / WORDS_ONLY_FOLDER
+        return cls(LinearReranker.load(directory), LinearReranker.load(words_only) if words_only.is_dir() else None)
+
+
 def rerank(reranker: LinearReranker, candidates: UserCandidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(item ids best first, their scores, features in that order) for one user."""
     values, _ = candidate_features(candidates)

@@ -133,7 +133,7 @@ def _words_feed_write(user_id: int, ratings, as_of, version: ModelVersion) -> Us
             defaults={
                 "model_version": version,
                 "movie_ids": [movie_id for movie_id, _ in popular],
-                "scores": [float(np.log1p(count)) for _, count in popular],
+                "scores": [float(count) for _, count in popular],  # as the words-only weights were fitted
                 "because_movie_ids": [None] * len(popular),
                 "ratings_seen": 0,
                 "ratings_as_of": as_of,

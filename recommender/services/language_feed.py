@@ -16,7 +16,7 @@ import numpy as np
 
 from catalog.models import Movie, PreferenceProfile, PreferenceSource
 from recommender.engine.data import Interactions
-from recommender.engine.rerank import FEATURES, LinearReranker, UserCandidates, candidate_features
+from recommender.engine.rerank import FEATURES, LinearReranker, ServingRerankers, UserCandidates, candidate_features
 from recommender.models import ModelVersion, UserFeed
 from recommender.services.language import item_vectors, llm_judgements
 from recommender.services.registry import serving_model
@@ -39,8 +39,8 @@ CF_REASON = "Recommended from the ratings of people with tastes like yours."
 POPULAR_REASON = "Popular with CineMatch members."
 
 
-def serving_reranker() -> tuple[ModelVersion, LinearReranker] | None:
-    return serving_model("reranker", load=LinearReranker.load)
+def serving_reranker() -> tuple[ModelVersion, ServingRerankers] | None:
+    return serving_model("reranker", load=ServingRerankers.load)
 
 
 def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
@@ -55,7 +55,8 @@ def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
     if serving is None:
         fields["language_note"] = "no language re-ranker serves yet"
     else:
-        version, reranker = serving
+        version, rerankers = serving
+        reranker = rerankers.for_user(has_ratings=feed.ratings_seen > 0)
         try:
             llm_top = int(version.parameters.get("llm_top", 30)) if "llm" in reranker.features else 0
             ids, scores, reasons = _language_order(feed, ratings, text, source, reranker, llm_top)

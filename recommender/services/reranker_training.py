@@ -11,6 +11,10 @@ The LLM judgement ("llm" in the features, off by default: the bundled 135M model
 `llm_top` candidates of `llm_users` random validation users; the rest leave it missing. Serving
 then judges each user's top `llm_top` the same way when their feed is refreshed.
 
+People who wrote what they like but rated nothing get the most-rated movies ordered by a second,
+smaller model (WORDS_ONLY_FEATURES) fitted the same way on the same users playing newcomers; the
+version holds both (ServingRerankers).
+
 Written words: no imported user wrote any, so half of the fitting users (seeded) get a simulated
 statement made from their validation movies rated >= 4.0 (genres and keywords, see
 profiles.intent_statement); that is what `stated_similarity`'s weight is learnt from. The other
@@ -27,6 +31,7 @@ from django.conf import settings
 from django.db import transaction
 
 from recommender.engine.metrics import ranking_metrics
+from recommender.engine.rerank import WORDS_ONLY_FEATURES, LinearReranker, ServingRerankers
 from recommender.engine.rerank_eval import build_candidates, fit_reranker, rerank_all, with_llm_scores
 from recommender.engine.splits import validation_split
 from recommender.kinds import build_model
@@ -93,13 +98,20 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
 
         protocol["llm"] = (f"{generator().name}: top {p['llm_top']} candidates of "
                            f"{p['llm_users']} random validation users")  # fmt: skip
+    words_only, words_only_metrics = _words_only_fit(fit_train, validation, vectors, fitting, p)
+    if words_only_metrics.get("with_words"):
+        reporter.step(85, f"people with words but no ratings (check users): popularity order NDCG@{K} "
+                          f"{words_only_metrics['popularity_order']['ndcg']:.4f}, ordered by their words "
+                          f"{words_only_metrics['with_words']['ndcg']:.4f}")  # fmt: skip
     run_metrics = {"validation": metrics, "baseline": baseline, "with_statements": with_statements,
-                   "protocol": protocol, "gate": {"passed": passed, "reason": reason}}  # fmt: skip
+                   "words_only": words_only_metrics, "protocol": protocol,
+                   "gate": {"passed": passed, "reason": reason}}  # fmt: skip
     version = None
     if passed:
         final = fit_reranker(features, for_fitting, validation)
         run_metrics["weights"] = dict(zip(final.features, np.round(final.weights, 4).tolist(), strict=True))
-        version = model_version_publish(kind="reranker", parameters=p, metrics=run_metrics, model=final)
+        model = ServingRerankers(final, words_only)
+        version = model_version_publish(kind="reranker", parameters=p, metrics=run_metrics, model=model)
         reporter.step(95, f"promoted {version}; every feed gets its language-aware order")
         feed_version = ModelVersion.objects.filter(kind=settings.FEED_MODEL_KIND, is_serving=True).first()
         if feed_version is not None:
@@ -107,6 +119,37 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
 
             transaction.on_commit(lambda: feed_refresh_all_task.apply_async(args=[feed_version.pk], queue="default"))
     return run_metrics, version
+
+
+def _words_only_fit(fit_train, validation, vectors, fitting: set[int], p: dict) -> tuple[LinearReranker | None, dict]:
+    """Weights for people who wrote what they like but rated nothing yet.
+
+    Each validation user plays such a newcomer: the most-rated movies they have not seen are the
+    candidates, and a statement made from their validation movies rated >= 4 is their words. Fitted
+    on the fitting users; kept only if it beats the popularity order on the check users.
+    """
+    popular = build_model("popularity").fit(fit_train)
+    users = validation.unique_users()
+    plain = build_candidates(popular, fit_train, users, n=p["candidates"], vectors=vectors, profile_vectors={})
+    candidates = {u: c for u, c in _with_statements(plain, validation).items() if c.stated_vector is not None}
+    check = {u: c for u, c in candidates.items() if u not in fitting}
+    if not check or len(check) == len(candidates):  # no statement could be made (no genres or keywords)
+        return None, {"kept": False, "check_users": len(check), "reason": "too few users with a statement"}
+    reranker = fit_reranker(WORDS_ONLY_FEATURES, {u: c for u, c in candidates.items() if u in fitting}, validation)
+    held = validation.take(np.isin(validation.user_ids, list(check)))
+    ordered = ranking_metrics(rerank_all(reranker, check, K)[0], held, K)
+    by_popularity = ranking_metrics({u: c.item_ids[:K].tolist() for u, c in check.items()}, held, K)
+    metrics = {
+        "popularity_order": {name: round(float(by_popularity[name]), 5) for name in ("ndcg", "hr", "cum_hr")},
+        "with_words": {name: round(float(ordered[name]), 5) for name in ("ndcg", "hr", "cum_hr")},
+        "check_users": len(check),
+        "kept": bool(ordered["ndcg"] > by_popularity["ndcg"]),
+    }
+    if not metrics["kept"]:
+        return None, metrics
+    final = fit_reranker(WORDS_ONLY_FEATURES, candidates, validation)
+    metrics["weights"] = dict(zip(final.features, np.round(final.weights, 4).tolist(), strict=True))
+    return final, metrics
 
 
 def _with_statements(candidates: dict, validation) -> dict:

@@ -194,6 +194,8 @@ def test_a_reranker_training_run_fits_checks_and_records_its_protocol(serving_ea
     metrics = run.metrics
     assert {"ndcg", "hr", "cum_hr"} <= set(metrics["validation"]) and "ndcg" in metrics["baseline"]
     assert "ndcg" in metrics["with_statements"] and "statements" in metrics["protocol"]
+    words_only = metrics["words_only"]  # newcomers with words: popular candidates, their own weights
+    assert {"check_users", "kept"} <= set(words_only)  # this tiny catalog has no genres to make statements from
     assert metrics["protocol"]["cf_model"] == "ease" and metrics["protocol"]["candidates"] == 20
     assert run.promoted == metrics["gate"]["passed"]
     if run.promoted:

@@ -4,7 +4,14 @@ import numpy as np
 
 from recommender.engine import Popularity, splits
 from recommender.engine.data import IdIndex
-from recommender.engine.rerank import FEATURES, UserCandidates, candidate_features
+from recommender.engine.rerank import (
+    FEATURES,
+    WORDS_ONLY_FEATURES,
+    LinearReranker,
+    ServingRerankers,
+    UserCandidates,
+    candidate_features,
+)
 from recommender.engine.rerank_eval import ItemVectors, Variant, evaluate_reranking
 
 from .conftest import GROUP_A_ITEMS, GROUP_B_ITEMS, group_items
@@ -113,3 +120,21 @@ def test_simulated_statements_come_from_each_stages_held_out_movies_and_earn_the
     assert pairs(test_held) == pairs(test)  # ...and test movies only for the labelled measure
     assert results["said"]["weights"]["stated_similarity"] > 0
     assert results["said"]["metrics"]["ndcg"] > results["cf"]["metrics"]["ndcg"]
+
+
+def test_a_serving_version_keeps_the_words_only_weights_beside_the_rated_ones(tmp_path):
+    def fitted(features, seed):
+        rng = np.random.default_rng(seed)
+        values = np.where(np.isin(FEATURES, features), rng.normal(size=(40, len(FEATURES))), np.nan)
+        return LinearReranker(features=features).fit(values, rng.random(40) < 0.3)
+
+    rated, words_only = fitted(("cf", "stated_similarity"), 0), fitted(WORDS_ONLY_FEATURES, 1)
+    ServingRerankers(rated, words_only).save(tmp_path)
+    loaded = ServingRerankers.load(tmp_path)
+    assert loaded.for_user(has_ratings=True).features == rated.features
+    assert np.allclose(loaded.for_user(has_ratings=False).weights, words_only.weights)
+
+    older = tmp_path / "older"  # a version saved before words-only weights existed
+    older.mkdir()
+    rated.save(older)
+    assert ServingRerankers.load(older).for_user(has_ratings=False).features == rated.features
