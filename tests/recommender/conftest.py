@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from catalog.models import Movie, Rating
+from catalog.models import Genre, Movie, Rating
 from catalog.services import movie_stats_refresh
 from recommender.services.feeds import feed_refresh_all
 from recommender.services.training import training_run_create, training_run_execute
@@ -18,8 +18,15 @@ from recommender.services.training import training_run_create, training_run_exec
 def taste_catalog(make_user):
     """Returns (users_a, users_b, movies_a, movies_b); each user rated a random 60% of the movies."""
     rng = random.Random(7)
-    movies_a = [Movie.objects.create(title=f"Space Opera {n}", year=1980 + n) for n in range(15)]
-    movies_b = [Movie.objects.create(title=f"Costume Drama {n}", year=1980 + n) for n in range(15)]
+    movies_a = [Movie.objects.create(title=f"Space Opera {n}", year=1980 + n, keywords=["spaceship", "alien"])
+                for n in range(15)]  # fmt: skip
+    movies_b = [Movie.objects.create(title=f"Costume Drama {n}", year=1980 + n, keywords=["ballroom", "manor"])
+                for n in range(15)]  # fmt: skip
+    science_fiction, drama = Genre.objects.create(name="Sci-Fi"), Genre.objects.create(name="Drama")
+    for movie in movies_a:
+        movie.genres.add(science_fiction)
+    for movie in movies_b:
+        movie.genres.add(drama)
     users_a = [make_user(f"scifi{n}") for n in range(12)]
     users_b = [make_user(f"period{n}") for n in range(12)]
     ratings = []

@@ -195,7 +195,10 @@ def test_a_reranker_training_run_fits_checks_and_records_its_protocol(serving_ea
     assert {"ndcg", "hr", "cum_hr"} <= set(metrics["validation"]) and "ndcg" in metrics["baseline"]
     assert "ndcg" in metrics["with_statements"] and "statements" in metrics["protocol"]
     words_only = metrics["words_only"]  # newcomers with words: popular candidates, their own weights
-    assert {"check_users", "kept"} <= set(words_only)  # this tiny catalog has no genres to make statements from
+    # Validation users playing newcomers: their words (genres and keywords) beat the popularity order.
+    assert words_only["kept"] and words_only["check_users"] > 0, words_only
+    assert words_only["with_words"]["ndcg"] > words_only["popularity_order"]["ndcg"]
+    assert set(words_only["weights"]) == {"cf", "popularity", "stated_similarity"}
     assert metrics["protocol"]["cf_model"] == "ease" and metrics["protocol"]["candidates"] == 20
     assert run.promoted == metrics["gate"]["passed"]
     if run.promoted:
