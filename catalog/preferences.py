@@ -71,6 +71,11 @@ def preference_get(*, user) -> PreferenceProfile:
     return profile or PreferenceProfile(user=user, text="", source=PreferenceSource.MANUAL)
 
 
+def written_preferences() -> QuerySet[PreferenceProfile]:
+    """Profiles whose text the user wrote themselves: not empty, not an accepted generated suggestion."""
+    return PreferenceProfile.objects.filter(source=PreferenceSource.MANUAL).exclude(text="")
+
+
 def preference_history(*, user) -> QuerySet[PreferenceRevision]:
     """Every saved version of the user's preferences, newest first."""
     return PreferenceRevision.objects.filter(user=user).order_by("-created_at", "-id")

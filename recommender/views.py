@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog.forms import RATING_CHOICES
-from catalog.models import Genre, Movie, PreferenceProfile, PreferenceSource, Rating
+from catalog.models import Genre, Movie, Rating
+from catalog.preferences import written_preferences
 from catalog.selectors import decade_parse, decades
 from recommender.models import MovieEmbedding
 from recommender.selectors import RANKINGS, feed_document, onboarding_groups
@@ -21,11 +22,10 @@ ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instea
 def for_you(request: HttpRequest) -> HttpResponse:
     # Onboarding until a few ratings, unless the user asked for the feed or described their taste in words
     # (the worker then orders popular movies by those words).
-    wrote = PreferenceProfile.objects.filter(user=request.user, source=PreferenceSource.MANUAL).exclude(text="")
     if (
         Rating.objects.filter(user=request.user).count() < ONBOARDING_UNTIL
         and "feed" not in request.GET
-        and not wrote.exists()
+        and not written_preferences().filter(user=request.user).exists()
     ):
         return onboarding(request)
     # The chosen ranking is remembered for the session, as MovieLens.org lets people pick their algorithm.

@@ -181,7 +181,8 @@ def evaluate_reranking(
                 item_space = extra_vectors[variant.vectors] if variant.vectors else vectors
                 stated_vectors = None
                 if variant.stated and statements is not None:
-                    said = {u: t for u, t in statements(held).items() if t and u in set(stage_users.tolist())}
+                    asked = set(stage_users.tolist())
+                    said = {u: t for u, t in statements(held).items() if t and u in asked}
                     stated_vectors = dict(zip(said, embed(list(said.values())), strict=True)) if said else {}
                 prepared[key] = build_candidates(
                     model, ratings, stage_users, n=n, vectors=item_space, profile_vectors=profile_vectors,

@@ -11,7 +11,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Movie, PreferenceProfile, PreferenceSource
+from catalog.models import Movie
+from catalog.preferences import written_preferences
 from recommender.engine.data import Interactions
 from recommender.explain import LIKED, CoRatings
 from recommender.models import ModelVersion, UserFeed
@@ -37,7 +38,7 @@ def feed_refresh_for_user(*, user_id: int, co_ratings: CoRatings | None = None) 
     as_of = timezone.now()  # before the read: a rating made during the refresh counts as "after"
     ratings = ratings_interactions(user_id=user_id)
     if len(ratings) == 0:
-        if _has_written_preferences(user_id):
+        if written_preferences().filter(user_id=user_id).exists():
             return _words_feed_write(user_id, ratings, as_of, version)
         UserFeed.objects.filter(user_id=user_id).delete()
         feed_cache_invalidate(user_id=user_id)
@@ -75,7 +76,7 @@ def feed_refresh_all(*, version_id: int, progress=None) -> int:
     co_ratings = CoRatings(everything)
     order = np.argsort(everything.user_ids, kind="stable")
     users, starts = np.unique(everything.user_ids[order], return_index=True)
-    writers = sorted(_written_preference_users() - set(users.tolist()))
+    writers = sorted(set(written_preferences().values_list("user_id", flat=True)) - set(users.tolist()))
     bounds = list(starts) + [len(order)]
     for n, user_id in enumerate(users.tolist()):
         _feed_write(user_id, everything.take(order[bounds[n] : bounds[n + 1]]), as_of, version, model, co_ratings)
@@ -95,30 +96,8 @@ def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_r
     )
     movie_ids = [int(item) for item, _ in candidates]
     liked = ratings.item_ids[ratings.ratings >= LIKED].tolist()
-    with transaction.atomic():
-        feed, _ = UserFeed.objects.update_or_create(
-            user_id=user_id,
-            defaults={
-                "model_version": version,
-                "movie_ids": movie_ids,
-                "scores": [float(score) for _, score in candidates],
-                "because_movie_ids": co_ratings.because(liked, movie_ids),
-                "ratings_seen": len(ratings),
-                "ratings_as_of": as_of,
-            },
-        )
-        language_order_write(feed=feed, ratings=ratings)
-        transaction.on_commit(lambda: feed_cache_invalidate(user_id=user_id))
-    return feed
-
-
-def _written_preference_users() -> set[int]:
-    written = PreferenceProfile.objects.filter(source=PreferenceSource.MANUAL).exclude(text="")
-    return set(written.values_list("user_id", flat=True))
-
-
-def _has_written_preferences(user_id: int) -> bool:
-    return PreferenceProfile.objects.filter(user_id=user_id, source=PreferenceSource.MANUAL).exclude(text="").exists()
+    because = co_ratings.because(liked, movie_ids)
+    return _feed_store(user_id, ratings, as_of, version, candidates, because)
 
 
 def _words_feed_write(user_id: int, ratings, as_of, version: ModelVersion) -> UserFeed:
@@ -126,16 +105,21 @@ def _words_feed_write(user_id: int, ratings, as_of, version: ModelVersion) -> Us
     feed built this way) and the language-aware order re-ranks them by what the user wrote."""
     popular = list(
         Movie.objects.order_by("-rating_count", "id").values_list("id", "rating_count")[: settings.FEED_CANDIDATES]
-    )
+    )  # scored by rating count, as the words-only weights were fitted
+    return _feed_store(user_id, ratings, as_of, version, popular, [None] * len(popular))
+
+
+def _feed_store(user_id: int, ratings, as_of, version: ModelVersion, candidates, because) -> UserFeed:
+    """Save the CF order ((movie id, score) pairs) and its reasons, then the language-aware order beside it."""
     with transaction.atomic():
         feed, _ = UserFeed.objects.update_or_create(
             user_id=user_id,
             defaults={
                 "model_version": version,
-                "movie_ids": [movie_id for movie_id, _ in popular],
-                "scores": [float(count) for _, count in popular],  # as the words-only weights were fitted
-                "because_movie_ids": [None] * len(popular),
-                "ratings_seen": 0,
+                "movie_ids": [int(movie_id) for movie_id, _ in candidates],
+                "scores": [float(score) for _, score in candidates],
+                "because_movie_ids": because,
+                "ratings_seen": len(ratings),
                 "ratings_as_of": as_of,
             },
         )

@@ -58,7 +58,7 @@ def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
         version, rerankers = serving
         reranker = rerankers.for_user(has_ratings=feed.ratings_seen > 0)
         try:
-            llm_top = int(version.parameters.get("llm_top", 30)) if "llm" in reranker.features else 0
+            llm_top = int(version.parameters["llm_top"]) if "llm" in reranker.features else 0
             ids, scores, reasons = _language_order(feed, ratings, text, source, reranker, llm_top)
             fields.update(language_version=version, language_movie_ids=ids, language_scores=scores,
                           language_reasons=reasons)  # fmt: skip
@@ -85,12 +85,13 @@ def _language_order(
     clauses = _clauses(text)
     clause_vectors = embedder().encode([text, *clauses]) if text else None
     counts = dict(Movie.objects.filter(id__in=item_ids.tolist()).values_list("id", "rating_count"))
+    # Words the user wrote weigh as a statement of what they want; a generated profile only restates
+    # their favourites (see rerank.py on why these are two features).
+    text_vector = None if clause_vectors is None else clause_vectors[0]
+    written = source == PreferenceSource.MANUAL
     candidates = UserCandidates(
         item_ids=item_ids, cf_scores=cf_scores, item_vectors=vectors.of(item_ids),
-        # Words the user wrote weigh as a statement of what they want; a generated profile only
-        # restates their favourites (see rerank.py on why these are two features).
-        profile_vector=clause_vectors[0] if clause_vectors is not None and source != PreferenceSource.MANUAL else None,
-        stated_vector=clause_vectors[0] if clause_vectors is not None and source == PreferenceSource.MANUAL else None,
+        profile_vector=None if written else text_vector, stated_vector=text_vector if written else None,
         liked_item_ids=liked_ids, liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
         rating_counts=np.asarray([counts.get(int(i), 0) for i in item_ids]),
     )  # fmt: skip

@@ -79,9 +79,7 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
     reranked = ranking_metrics(rerank_all(reranker, check, K)[0], held, K)
     cf_order = ranking_metrics({u: c.item_ids[:K].tolist() for u, c in check.items()}, held, K)
     said = ranking_metrics(rerank_all(reranker, {u: stated[u] for u in check}, K)[0], held, K)
-    metrics = {name: round(float(reranked[name]), 5) for name in ("ndcg", "hr", "cum_hr", "recall")}
-    baseline = {name: round(float(cf_order[name]), 5) for name in ("ndcg", "hr", "cum_hr", "recall")}
-    with_statements = {name: round(float(said[name]), 5) for name in ("ndcg", "hr", "cum_hr", "recall")}
+    metrics, baseline, with_statements = _rounded(reranked), _rounded(cf_order), _rounded(said)
     passed, reason = promotion_gate(kind="reranker", candidate_metrics=metrics)
     if metrics["ndcg"] < baseline["ndcg"]:
         passed = False
@@ -109,7 +107,7 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
     version = None
     if passed:
         final = fit_reranker(features, for_fitting, validation)
-        run_metrics["weights"] = dict(zip(final.features, np.round(final.weights, 4).tolist(), strict=True))
+        run_metrics["weights"] = _weights(final)
         model = ServingRerankers(final, words_only)
         version = model_version_publish(kind="reranker", parameters=p, metrics=run_metrics, model=model)
         reporter.step(95, f"promoted {version}; every feed gets its language-aware order")
@@ -119,6 +117,14 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
 
             transaction.on_commit(lambda: feed_refresh_all_task.apply_async(args=[feed_version.pk], queue="default"))
     return run_metrics, version
+
+
+def _rounded(metrics: dict) -> dict:
+    return {name: round(float(metrics[name]), 5) for name in ("ndcg", "hr", "cum_hr", "recall")}
+
+
+def _weights(reranker: LinearReranker) -> dict[str, float]:
+    return dict(zip(reranker.features, np.round(reranker.weights, 4).tolist(), strict=True))
 
 
 def _words_only_fit(fit_train, validation, vectors, fitting: set[int], p: dict) -> tuple[LinearReranker | None, dict]:
@@ -140,15 +146,15 @@ def _words_only_fit(fit_train, validation, vectors, fitting: set[int], p: dict) 
     ordered = ranking_metrics(rerank_all(reranker, check, K)[0], held, K)
     by_popularity = ranking_metrics({u: c.item_ids[:K].tolist() for u, c in check.items()}, held, K)
     metrics = {
-        "popularity_order": {name: round(float(by_popularity[name]), 5) for name in ("ndcg", "hr", "cum_hr")},
-        "with_words": {name: round(float(ordered[name]), 5) for name in ("ndcg", "hr", "cum_hr")},
+        "popularity_order": _rounded(by_popularity),
+        "with_words": _rounded(ordered),
         "check_users": len(check),
         "kept": bool(ordered["ndcg"] > by_popularity["ndcg"]),
     }
     if not metrics["kept"]:
         return None, metrics
     final = fit_reranker(WORDS_ONLY_FEATURES, candidates, validation)
-    metrics["weights"] = dict(zip(final.features, np.round(final.weights, 4).tolist(), strict=True))
+    metrics["weights"] = _weights(final)
     return final, metrics
 
 

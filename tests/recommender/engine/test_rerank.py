@@ -22,6 +22,21 @@ def unit(rows) -> np.ndarray:
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
 
+def _evaluate_popularity_candidates(variants, train, test, **options):
+    """evaluate_reranking on the block data: popularity candidates (top 30), k=3, no profiles."""
+    return evaluate_reranking(
+        variants,
+        lambda kind: Popularity(),
+        train,
+        test,
+        lambda ratings: splits.validation_split(ratings, "stratified", seed=1),
+        profiles=lambda ratings: {},
+        n=30,
+        k=3,
+        **options,
+    )
+
+
 def test_new_features_are_appended_so_existing_columns_keep_their_meaning():
     assert FEATURES[:6] == ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm")
     assert FEATURES[6:] == ("neighbour_mean", "stated_similarity")
@@ -58,18 +73,13 @@ def test_a_variant_ranks_with_the_movie_vectors_it_names(block_data):
     grouped = unit([[1.0, 0.05 * rng.normal()] if i in GROUP_A_ITEMS else [0.05 * rng.normal(), 1.0] for i in items])
     train, test = splits.stratified_split(block_data, test_fraction=0.25, seed=0)
     features = ("cf", "neighbour_similarity", "neighbour_mean")
-    results = evaluate_reranking(
+    results = _evaluate_popularity_candidates(
         [Variant("noise", "popularity", features), Variant("grouped", "popularity", features, vectors="grouped")],
-        lambda kind: Popularity(),
         train,
         test,
-        lambda ratings: splits.validation_split(ratings, "stratified", seed=1),
         vectors=noise,
-        profiles=lambda ratings: {},
         embed=lambda texts: np.zeros((len(texts), 8), dtype=np.float32),
         extra_vectors={"grouped": ItemVectors(IdIndex(items), grouped.astype(np.float32))},
-        n=30,
-        k=3,
     )
 
     def in_group_share(name):
@@ -100,19 +110,14 @@ def test_simulated_statements_come_from_each_stages_held_out_movies_and_earn_the
         asked.append(held)
         return {u: "A" if set(i.tolist()) <= set(GROUP_A_ITEMS) else "B" for u, i in held.items_by_user().items()}
 
-    results = evaluate_reranking(
+    results = _evaluate_popularity_candidates(
         [Variant("cf", "popularity", ("cf", "stated_similarity")),
          Variant("said", "popularity", ("cf", "stated_similarity"), stated=True)],
-        lambda kind: Popularity(),
         train,
         test,
-        lambda ratings: splits.validation_split(ratings, "stratified", seed=1),
         vectors=vectors,
-        profiles=lambda ratings: {},
         embed=lambda texts: unit([[1.0, 0.0] if t == "A" else [0.0, 1.0] for t in texts]).astype(np.float32),
         statements=statements,
-        n=30,
-        k=3,
     )  # fmt: skip
     validation_held, test_held = asked
     pairs = lambda d: set(zip(d.user_ids.tolist(), d.item_ids.tolist(), strict=True))  # noqa: E731
