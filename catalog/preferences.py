@@ -99,7 +99,7 @@ def preference_update(*, user, text: object, source: object = PreferenceSource.M
 
 def favourite_movie_ids(*, user, n: int = FAVOURITES) -> list[int]:
     """The user's favourites as the profile engine picks them (highest rated, then most recent)."""
-    from recommender.engine.profiles import favourite_items
+    from recommender.engine.llm.profiles import favourite_items
 
     rows = Rating.objects.filter(user=user).values_list("movie_id", "value", "rated_at")
     return favourite_items(
@@ -173,7 +173,7 @@ def preference_suggestion_generate(*, suggestion_id: int, llm=None) -> Preferenc
 
     The row stays locked while the model runs (seconds), so two deliveries never both generate.
     """
-    from recommender.engine.profiles import profile_from_favourites
+    from recommender.engine.llm.profiles import profile_from_favourites
     from recommender.services import llm as llm_service
     from recommender.services.enrichment import movie_facts
 

@@ -58,7 +58,7 @@ DEFAULT_PARAMETERS: dict[str, dict] = {
 
 def build_model(kind: str, parameters: dict | None = None):
     """A fresh, untrained engine model of this kind (defaults overridden by `parameters`)."""
-    from recommender.engine import MODEL_CLASSES
+    from recommender.engine.cf import MODEL_CLASSES
 
     if kind not in MODEL_CLASSES:
         raise ValueError(f"unknown model kind {kind!r}; known: {sorted(MODEL_CLASSES)}")

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from pgvector.django import HnswIndex, VectorField
 
-from recommender.engine.embedder import DIMENSIONS
+from recommender.engine.text.embedder import DIMENSIONS
 
 
 class ModelKind(models.TextChoices):

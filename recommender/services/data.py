@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.db import connection
 
-from recommender.engine.data import Interactions
+from recommender.engine.cf.data import Interactions
 
 
 def ratings_interactions(*, user_id: int | None = None) -> Interactions:

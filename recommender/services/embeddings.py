@@ -11,8 +11,8 @@ from pathlib import Path
 from django.conf import settings
 
 from catalog.models import Movie
-from recommender.engine.embedder import Embedder
-from recommender.engine.text import MovieText, document_hash, movie_document
+from recommender.engine.text.documents import MovieText, document_hash, movie_document
+from recommender.engine.text.embedder import Embedder
 from recommender.models import ModelKind, ModelVersion, MovieEmbedding
 from recommender.services.enrichment import movie_facts
 

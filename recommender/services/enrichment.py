@@ -16,8 +16,8 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Q
 
 from catalog.models import Movie
-from recommender.engine.grounding import grounding_problems, metadata_document, support_problem
-from recommender.engine.prompts import PROMPT_VERSION, MovieFacts, description_prompt
+from recommender.engine.llm.prompts import PROMPT_VERSION, MovieFacts, description_prompt
+from recommender.engine.text.grounding import grounding_problems, metadata_document, support_problem
 from recommender.models import MovieDescription
 from recommender.services import llm as llm_service
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from catalog.models import Movie
 from catalog.preferences import written_preferences
-from recommender.engine.data import Interactions
-from recommender.explain import LIKED, CoRatings
+from recommender.engine.cf.data import Interactions
+from recommender.engine.cf.explain import LIKED, CoRatings
 from recommender.models import ModelVersion, UserFeed
 from recommender.selectors import feed_generation_key
 from recommender.services.data import ratings_interactions

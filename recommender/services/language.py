@@ -7,17 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.engine.data import Interactions
-from recommender.engine.embedder import DIMENSIONS, Embedder, default_model_path
-from recommender.engine.profiles import (
+from recommender.engine.cf.data import Interactions
+from recommender.engine.llm.profiles import (
     favourites_by_user,
     intent_statement,
     profile_template,
     profiles_from_favourites,
 )
-from recommender.engine.prompts import enjoy_judgement_prompt
-from recommender.engine.rerank_eval import ItemVectors, liked_items
-from recommender.engine.text import movie_document
+from recommender.engine.llm.prompts import enjoy_judgement_prompt
+from recommender.engine.rerank.offline import ItemVectors, liked_items
+from recommender.engine.text.documents import movie_document
+from recommender.engine.text.embedder import DIMENSIONS, Embedder, default_model_path
 from recommender.models import MovieEmbedding
 from recommender.services import llm as llm_service
 from recommender.services.embeddings import movie_texts

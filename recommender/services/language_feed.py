@@ -15,8 +15,14 @@ from dataclasses import replace
 import numpy as np
 
 from catalog.models import Movie, PreferenceProfile, PreferenceSource
-from recommender.engine.data import Interactions
-from recommender.engine.rerank import FEATURES, LinearReranker, ServingRerankers, UserCandidates, candidate_features
+from recommender.engine.cf.data import Interactions
+from recommender.engine.rerank.model import (
+    FEATURES,
+    LinearReranker,
+    ServingRerankers,
+    UserCandidates,
+    candidate_features,
+)
 from recommender.models import ModelVersion, UserFeed
 from recommender.services.language import item_vectors, llm_judgements
 from recommender.services.registry import serving_model

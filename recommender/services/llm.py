@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from recommender.engine.llm import LLM, LocalLLM, OpenAICompatibleLLM, gguf_convert
+from recommender.engine.llm.client import LLM, LocalLLM, OpenAICompatibleLLM, gguf_convert
 from recommender.models import ModelVersion
 
 logger = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ import re
 from django.core.cache import cache
 from django.db import transaction
 
-from recommender.engine.grounding import facts_text, grounding_problems
-from recommender.engine.prompts import PROMPT_VERSION, similar_reason_prompt
-from recommender.engine.text import MovieText
+from recommender.engine.llm.prompts import PROMPT_VERSION, similar_reason_prompt
+from recommender.engine.text.documents import MovieText
+from recommender.engine.text.grounding import facts_text, grounding_problems
 from recommender.models import SimilarReason
 from recommender.services import llm as llm_service
 from recommender.services.enrichment import movie_facts

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from recommender.engine import load_model
+from recommender.engine.cf import load_model
 from recommender.models import ModelVersion
 
 logger = logging.getLogger(__name__)

@@ -30,10 +30,10 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from recommender.engine.metrics import ranking_metrics
-from recommender.engine.rerank import WORDS_ONLY_FEATURES, LinearReranker, ServingRerankers
-from recommender.engine.rerank_eval import build_candidates, fit_reranker, rerank_all, with_llm_scores
-from recommender.engine.splits import validation_split
+from recommender.engine.evaluation.metrics import ranking_metrics
+from recommender.engine.evaluation.splits import validation_split
+from recommender.engine.rerank.model import WORDS_ONLY_FEATURES, LinearReranker, ServingRerankers
+from recommender.engine.rerank.offline import build_candidates, fit_reranker, rerank_all, with_llm_scores
 from recommender.kinds import build_model
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services.data import ratings_interactions

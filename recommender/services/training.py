@@ -11,13 +11,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from recommender.engine.evaluation import evaluate_models
-from recommender.engine.splits import validation_split
+from recommender.engine.evaluation.offline import evaluate_models
+from recommender.engine.evaluation.splits import validation_split
 from recommender.kinds import DEFAULT_PARAMETERS, QUEUES, build_model
 from recommender.models import ModelVersion, TrainingRun
-from recommender.plots import metrics_bar_chart
 from recommender.services.data import catalog_movie_ids, ratings_interactions
 from recommender.services.registry import model_version_publish, promotion_gate
+from training.engine.plots import metrics_bar_chart
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def training_run_create(*, kind: str, parameters: dict | None = None, requested_
             f"unknown parameter(s) for {kind}: {sorted(unknown)}; known: {sorted(DEFAULT_PARAMETERS[kind])}"
         )
     if kind == "reranker":
-        from recommender.engine.rerank import FEATURES
+        from recommender.engine.rerank.model import FEATURES
 
         unknown = set((parameters or {}).get("features", [])) - set(FEATURES)
         if unknown:

@@ -18,8 +18,8 @@ from catalog.preferences import (
     preference_update,
 )
 from catalog.services import rating_upsert
-from recommender.engine.llm import LLM
-from recommender.engine.profiles import FROM_TEMPLATE, profile_from_favourites, profile_problems
+from recommender.engine.llm.client import LLM
+from recommender.engine.llm.profiles import FROM_TEMPLATE, profile_from_favourites, profile_problems
 from recommender.services import feeds
 from recommender.services.enrichment import movie_facts
 from workers.tasks import preference_suggestion_task

@@ -3,7 +3,7 @@
 It stands in for the model only; the database, broker and services around it stay real.
 """
 
-from recommender.engine.llm import LLM
+from recommender.engine.llm.client import LLM
 
 
 class ScriptedLLM(LLM):

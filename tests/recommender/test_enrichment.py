@@ -4,8 +4,8 @@ retried for the same writer, a description reaches the movie's embedding, the co
 import pytest
 from django.core.management import call_command
 
-from recommender.engine.grounding import grounding_problems
-from recommender.engine.prompts import PROMPT_VERSION
+from recommender.engine.llm.prompts import PROMPT_VERSION
+from recommender.engine.text.grounding import grounding_problems
 from recommender.models import MovieDescription, MovieEmbedding
 from recommender.services import enrichment
 from recommender.services import llm as llm_service

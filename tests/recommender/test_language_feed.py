@@ -8,7 +8,7 @@ import pytest
 
 from catalog.models import Rating
 from catalog.preferences import not_interested_mark, preference_update
-from recommender.engine.rerank import LinearReranker
+from recommender.engine.rerank.model import LinearReranker
 from recommender.models import TrainingRun, UserFeed
 from recommender.services.embeddings import embeddings_refresh
 from recommender.services.feeds import feed_refresh_all, feed_refresh_for_user

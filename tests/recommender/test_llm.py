@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import numpy as np
 import pytest
 
-from recommender.engine.llm import OpenAICompatibleLLM, generate_json, parse_json_object
+from recommender.engine.llm.client import OpenAICompatibleLLM, generate_json, parse_json_object
 from recommender.services import llm as llm_service
 from tests.recommender.scripted_llm import ScriptedLLM
 

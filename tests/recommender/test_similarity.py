@@ -96,7 +96,7 @@ def test_evaluate_semantic_reports_the_protocol_and_finds_plots_by_meaning(plots
 
 
 def test_held_out_movies_are_a_stable_choice_per_seed():
-    from recommender.engine.semantic_eval import held_out
+    from recommender.engine.evaluation.semantic import held_out
 
     first = held_out(list(range(1000)), fraction=0.2, seed=1)
     assert first == held_out(list(range(1000)), fraction=0.2, seed=1)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from recommender.engine.embedder import Embedder, default_model_path
-from recommender.engine.text import MovieText
+from recommender.engine.text.documents import MovieText
+from recommender.engine.text.embedder import Embedder, default_model_path
 from training.engine.contrastive import (
     ContrastiveConfig,
     coliked_pairs,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.engine.semantic_eval import held_out
+from recommender.engine.evaluation.semantic import held_out
 from recommender.models import ModelVersion, MovieEmbedding, TrainingRun
 from recommender.services.embeddings import embedder, embeddings_refresh
 from recommender.services.training import training_run_create, training_run_execute

@@ -3,7 +3,7 @@ held-out evaluation base against fine-tuned, and the gate's decision recorded wi
 
 import pytest
 
-from recommender.engine.prompts import MovieFacts, description_prompt
+from recommender.engine.llm.prompts import MovieFacts, description_prompt
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services import llm as llm_service
 from recommender.services.training import training_run_create, training_run_execute

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from recommender.engine.text import MovieText, movie_document
+from recommender.engine.text.documents import MovieText, movie_document
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from recommender.engine.grounding import is_grounded, metadata_document, support_problem
-from recommender.engine.llm import LLM
-from recommender.engine.prompts import MovieFacts, description_prompt
+from recommender.engine.llm.client import LLM
+from recommender.engine.llm.prompts import MovieFacts, description_prompt
+from recommender.engine.text.grounding import is_grounded, metadata_document, support_problem
 
 _TOKEN = re.compile(r"\w+")
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from recommender.engine.llm import Conversation
+from recommender.engine.llm.client import Conversation
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,16 @@ from pathlib import Path
 
 from django.db import transaction
 
-from recommender.engine.embedder import Embedder, default_model_path
-from recommender.engine.semantic_eval import evaluate_embedder, held_out
+from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
+from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.models import ModelKind, ModelVersion, TrainingRun
-from recommender.plots import metrics_bar_chart
 from recommender.services.embeddings import embedder_source, movie_texts
 from recommender.services.registry import (
     FolderArtifact,
     model_version_publish,
 )
 from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
+from training.engine.plots import metrics_bar_chart
 
 K = 10
 KIND = ModelKind.EMBEDDER.value

@@ -19,9 +19,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from recommender.engine.grounding import is_grounded
-from recommender.engine.prompts import MovieFacts, description_prompt
-from recommender.engine.semantic_eval import held_out
+from recommender.engine.evaluation.semantic import held_out
+from recommender.engine.llm.prompts import MovieFacts, description_prompt
+from recommender.engine.text.grounding import is_grounded
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services import llm as llm_service
 from recommender.services.embeddings import embedder

@@ -12,11 +12,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recommender.engine import splits
-from recommender.engine.evaluation import evaluate_models
+from recommender.engine.evaluation import splits
+from recommender.engine.evaluation.offline import evaluate_models
 from recommender.kinds import QUEUES, build_model
-from recommender.plots import metrics_bar_chart
 from recommender.services.data import catalog_movie_ids, ratings_interactions
+from training.engine.plots import metrics_bar_chart
 
 PROTOCOLS = {
     "stratified": "per-user random 75/25 split of ratings",

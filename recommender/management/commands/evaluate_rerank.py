@@ -15,8 +15,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from recommender.engine import splits
-from recommender.engine.rerank_eval import Variant, evaluate_reranking
+from recommender.engine.evaluation import splits
+from recommender.engine.rerank.offline import Variant, evaluate_reranking
 from recommender.kinds import build_model
 from recommender.management.commands.evaluate import PROTOCOLS
 from recommender.services.data import catalog_movie_ids, ratings_interactions

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recommender.engine.embedder import Embedder
-from recommender.engine.semantic_eval import evaluate_embedder, held_out
+from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
+from recommender.engine.text.embedder import Embedder
 from recommender.services.embeddings import movie_texts
 
 

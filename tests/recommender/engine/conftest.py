@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.engine import EASE, EASEConfig, Popularity, SurpriseSVD, SurpriseSVDpp, SVDConfig, SVDppConfig
-from recommender.engine.data import Interactions
+from recommender.engine.cf import EASE, EASEConfig, Popularity, SurpriseSVD, SurpriseSVDpp, SVDConfig, SVDppConfig
+from recommender.engine.cf.data import Interactions
 
 N_OUT = 4  # out-group ratings per user: the negative signal rating-trained SVD needs
 GROUP_A_USERS = list(range(1, 16))

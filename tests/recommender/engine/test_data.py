@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.engine.data import IdIndex, Interactions
+from recommender.engine.cf.data import IdIndex, Interactions
 
 
 def test_interactions_coerce_dtypes_and_accept_rows_with_or_without_timestamps():

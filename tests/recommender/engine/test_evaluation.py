@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import math
 
-from recommender.engine import EASE, EASEConfig, Popularity, SurpriseSVD, SVDConfig
-from recommender.engine.evaluation import evaluate_models
-from recommender.engine.splits import stratified_split
+from recommender.engine.cf import EASE, EASEConfig, Popularity, SurpriseSVD, SVDConfig
+from recommender.engine.evaluation.offline import evaluate_models
+from recommender.engine.evaluation.splits import stratified_split
 
 
 def test_evaluate_models_ranks_every_unseen_catalog_item_and_reports_metrics(block_data):

@@ -1,7 +1,7 @@
 """The grounding check that guards generated descriptions and reasons against invented facts."""
 
-from recommender.engine.grounding import grounding_problems, is_grounded
-from recommender.engine.prompts import MovieFacts
+from recommender.engine.llm.prompts import MovieFacts
+from recommender.engine.text.grounding import grounding_problems, is_grounded
 
 HEAT = MovieFacts(
     title="Heat",

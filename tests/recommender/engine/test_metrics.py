@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from recommender.engine.data import Interactions
-from recommender.engine.metrics import (
+from recommender.engine.cf.data import Interactions
+from recommender.engine.evaluation.metrics import (
     average_precision_at_k,
     catalog_coverage,
     mae,

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from recommender.engine import EASE, MODEL_CLASSES, Popularity, SurpriseSVD, load_model
-from recommender.engine.data import Interactions
+from recommender.engine.cf import EASE, MODEL_CLASSES, Popularity, SurpriseSVD, load_model
+from recommender.engine.cf.data import Interactions
 
 from .conftest import GROUP_A_ITEMS, GROUP_A_USERS, GROUP_B_USERS, MODEL_FACTORIES, PERSONAL, group_items
 

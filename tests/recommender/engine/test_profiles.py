@@ -4,9 +4,10 @@ the model."""
 
 from __future__ import annotations
 
-from recommender.engine.data import Interactions
-from recommender.engine.llm import LLM
-from recommender.engine.profiles import (
+from recommender.engine.cf.data import Interactions
+from recommender.engine.evaluation.splits import stratified_split
+from recommender.engine.llm.client import LLM
+from recommender.engine.llm.profiles import (
     FROM_MODEL,
     FROM_MODEL_RETRY,
     FROM_TEMPLATE,
@@ -21,8 +22,7 @@ from recommender.engine.profiles import (
     profile_template,
     profiles_from_favourites,
 )
-from recommender.engine.prompts import MovieFacts
-from recommender.engine.splits import stratified_split
+from recommender.engine.llm.prompts import MovieFacts
 
 HEAT = MovieFacts(
     "Heat", 1995, ["Action", "Crime", "Thriller"], keywords=["bank robbery", "heist"], directors=["Michael Mann"]

@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from recommender.engine import Popularity, splits
-from recommender.engine.data import IdIndex
-from recommender.engine.rerank import (
+from recommender.engine.cf import Popularity
+from recommender.engine.cf.data import IdIndex
+from recommender.engine.evaluation import splits
+from recommender.engine.rerank.model import (
     FEATURES,
     WORDS_ONLY_FEATURES,
     LinearReranker,
@@ -12,7 +13,7 @@ from recommender.engine.rerank import (
     UserCandidates,
     candidate_features,
 )
-from recommender.engine.rerank_eval import ItemVectors, Variant, evaluate_reranking
+from recommender.engine.rerank.offline import ItemVectors, Variant, evaluate_reranking
 
 from .conftest import GROUP_A_ITEMS, GROUP_B_ITEMS, group_items
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.engine import EASE, EASEConfig, Popularity, PopularityConfig, SurpriseSVD, SVDConfig, top_k
-from recommender.engine.data import Interactions
+from recommender.engine.cf import EASE, EASEConfig, Popularity, PopularityConfig, SurpriseSVD, SVDConfig, top_k
+from recommender.engine.cf.data import Interactions
 
 from .conftest import GROUP_A_ITEMS, GROUP_A_USERS, GROUP_B_ITEMS, GROUP_B_USERS
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.engine.data import Interactions
-from recommender.engine.splits import loo_split, stratified_split, temporal_split, validation_split
+from recommender.engine.cf.data import Interactions
+from recommender.engine.evaluation.splits import loo_split, stratified_split, temporal_split, validation_split
 
 
 def _rows(data: Interactions) -> set[tuple[int, int]]:

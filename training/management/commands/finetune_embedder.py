@@ -12,8 +12,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from recommender.engine.embedder import Embedder, default_model_path
-from recommender.engine.semantic_eval import evaluate_embedder, held_out
+from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
+from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.services.embeddings import movie_texts
 from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
 

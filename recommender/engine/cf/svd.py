@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .base import Recommender, id_array
-from .data import MAX_RATING, MIN_RATING
+from recommender.engine.cf.base import Recommender, id_array
+from recommender.engine.cf.data import MAX_RATING, MIN_RATING
 
 
 @dataclass(frozen=True)

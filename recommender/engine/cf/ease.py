@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .base import Recommender
-from .data import Interactions
+from recommender.engine.cf.base import Recommender
+from recommender.engine.cf.data import Interactions
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from recommender.engine.prompts import MovieFacts
-from recommender.engine.text import MovieText, movie_document
+from recommender.engine.llm.prompts import MovieFacts
+from recommender.engine.text.documents import MovieText, movie_document
 
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)(s?)\b")
 _QUOTED = re.compile(r"[\"“”«]([^\"“”«»]{2,80})[\"“”»]")

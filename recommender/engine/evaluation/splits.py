@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from .data import Interactions
+from recommender.engine.cf.data import Interactions
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Recommender, top_k
-from .data import IdIndex, Interactions
-from .metrics import ranking_metrics
-from .rerank import LinearReranker, UserCandidates, candidate_features
+from recommender.engine.cf.base import Recommender, top_k
+from recommender.engine.cf.data import IdIndex, Interactions
+from recommender.engine.evaluation.metrics import ranking_metrics
+from recommender.engine.rerank.model import LinearReranker, UserCandidates, candidate_features
 
 # (ratings the profile may use) -> {user id: preference text}
 ProfileMaker = Callable[[Interactions], dict[int, str]]

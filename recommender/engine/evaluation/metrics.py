@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .data import Interactions
+from recommender.engine.cf.data import Interactions
 
 
 def _discounts(n: int) -> np.ndarray:

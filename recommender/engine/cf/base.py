@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from .data import IdIndex, Interactions
+from recommender.engine.cf.data import IdIndex, Interactions
 
 FORMAT_VERSION = 1
 ARRAYS_FILE = "arrays.npz"

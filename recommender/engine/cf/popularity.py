@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Recommender, id_array
+from recommender.engine.cf.base import Recommender, id_array
 
 
 @dataclass(frozen=True)

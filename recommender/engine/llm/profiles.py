@@ -15,9 +15,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from recommender.engine.grounding import facts_text, grounding_problems
-from recommender.engine.llm import LLM
-from recommender.engine.prompts import MAX_PREFERENCE_CHARS, MovieFacts, preference_profile_prompt
+from recommender.engine.llm.client import LLM
+from recommender.engine.llm.prompts import MAX_PREFERENCE_CHARS, MovieFacts, preference_profile_prompt
+from recommender.engine.text.grounding import facts_text, grounding_problems
 
 FAVOURITES = 8
 MIN_FAVOURITE_RATING = 4.0

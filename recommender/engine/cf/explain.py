@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from recommender.engine.data import Interactions
+from recommender.engine.cf.data import Interactions
 
 LIKED = 3.5  # a rating at least this high counts as "liked" for explanations
 

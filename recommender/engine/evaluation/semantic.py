@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .text import MovieText, movie_document
+from recommender.engine.text.documents import MovieText, movie_document
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .base import Recommender, top_k
-from .data import IdIndex, Interactions
-from .metrics import mae, ranking_metrics, rmse
+from recommender.engine.cf.base import Recommender, top_k
+from recommender.engine.cf.data import IdIndex, Interactions
+from recommender.engine.evaluation.metrics import mae, ranking_metrics, rmse
 
 
 def evaluate_models(
