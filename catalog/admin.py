@@ -1,5 +1,4 @@
-from django.contrib import admin
-from django.db import transaction
+from django.contrib import admin, messages
 
 from catalog.models import (
     Credit,
@@ -16,6 +15,7 @@ from catalog.models import (
     Tag,
     TaggedMovie,
 )
+from workers.dispatch import enqueue
 
 
 class CreditInline(admin.TabularInline):
@@ -45,12 +45,12 @@ class MovieAdmin(admin.ModelAdmin):
 
     @admin.action(description="Write grounded descriptions (LLM, in the background)")
     def write_descriptions(self, request, queryset):
-        from workers.tasks import descriptions_enrich_task
-
         movie_ids = list(queryset.values_list("id", flat=True))
-        transaction.on_commit(
-            lambda: descriptions_enrich_task.apply_async(kwargs={"movie_ids": movie_ids}, queue="gpu")
-        )
+
+        def broker_down(exc: Exception) -> None:
+            self.message_user(request, f"Could not queue the descriptions: {exc}", messages.ERROR)
+
+        enqueue("workers.descriptions_enrich", kwargs={"movie_ids": movie_ids}, on_failure=broker_down)
         self.message_user(
             request,
             f"Queued {len(movie_ids)} movie(s) on the gpu worker; each description is kept only if it passes "

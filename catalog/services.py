@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.models import RATING_VALUES, Movie, Profile, Rating
+from workers.dispatch import enqueue
 
 
 def rating_value_parse(raw: object) -> Decimal:
@@ -48,10 +49,8 @@ def rating_delete(*, user, movie: Movie) -> bool:
 
 
 def _feed_follows(*, user_id: int) -> None:
-    """After the rating commits, a worker refreshes the user's feed (debounced)."""
-    from recommender.services.feeds import feed_refresh_schedule
-
-    transaction.on_commit(lambda: feed_refresh_schedule(user_id=user_id))
+    """After the rating commits, a worker refreshes the user's feed (debounced there)."""
+    enqueue("workers.feed_refresh_request", args=[user_id])
 
 
 def movie_stats_refresh(*, movie_ids: Iterable[int] | None = None) -> None:

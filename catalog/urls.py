@@ -5,7 +5,6 @@ from catalog import api, views
 site_urlpatterns = [
     path("", views.home, name="home"),
     path("movies/", views.browse, name="browse"),
-    path("movies/<int:movie_id>/", views.movie_page, name="movie"),
     path("movies/<int:movie_id>/rate/", views.rate, name="rate"),
     path("me/ratings/", views.my_ratings, name="my_ratings"),
     path("accounts/signup/", views.signup, name="signup"),

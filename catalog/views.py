@@ -1,4 +1,6 @@
-"""Server-rendered pages: home, browse, movie detail, rating, sign-up, my ratings, preferences, not interested."""
+"""Server-rendered pages: home, browse, rating, sign-up, my ratings, preferences, not interested.
+
+The movie page shows recommendations (more like this), so it lives in recommender/views.py."""
 
 from __future__ import annotations
 
@@ -12,19 +14,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from catalog.forms import RATING_CHOICES, RatingForm, SignupForm
+from catalog.forms import RatingForm, SignupForm
 from catalog.models import Genre, Movie, PreferenceSource, PreferenceSuggestion
 from catalog.preferences import (
-    not_interested_is_marked,
     not_interested_mark,
     not_interested_unmark,
     preference_suggestion_accept,
     preference_suggestion_request,
     preference_update,
 )
-from catalog.selectors import decade_parse, decades, movie_detail, movie_list, user_rating_for, user_ratings
+from catalog.selectors import decade_parse, decades, movie_list, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
-from recommender.similarity import movies_similar_to
 
 PAGE_SIZE = 24
 
@@ -59,24 +59,6 @@ def browse(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
     }
     return render(request, "catalog/browse.html", context)
-
-
-def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
-    try:
-        movie = movie_detail(movie_id=movie_id)
-    except Movie.DoesNotExist:
-        raise Http404("No such movie.") from None
-    credits = list(movie.credits.all())
-    context = {
-        "movie": movie,
-        "directors": [c.person.name for c in credits if c.role == "director"],
-        "cast": [c.person.name for c in credits if c.role == "cast"],
-        "my_rating": user_rating_for(user=request.user, movie=movie),
-        "similar": movies_similar_to(movie=movie, k=6),
-        "rating_choices": RATING_CHOICES,
-        "not_interested": not_interested_is_marked(user=request.user, movie=movie),
-    }
-    return render(request, "catalog/movie.html", context)
 
 
 @login_required

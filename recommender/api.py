@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 
 from catalog.api import MovieFilterSerializer
 from catalog.models import Movie
-from recommender.selectors import FEED_MAX_K, RANKINGS, feed_document
-from recommender.similarity import movies_similar_to, semantic_search
+from recommender.selectors.feeds import FEED_MAX_K, RANKINGS, feed_document
+from recommender.selectors.similar import movies_similar_to, semantic_search
+from recommender.services.reasons import similar_reasons_request
 
 
 class FeedMovieSerializer(serializers.Serializer):
@@ -109,7 +110,9 @@ class SimilarMoviesApi(APIView):
         query = SimilarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         movie = get_object_or_404(Movie, pk=pk)
-        matches = _with_genres(movies_similar_to(movie=movie, k=query.validated_data["k"]))
+        matches = movies_similar_to(movie=movie, k=query.validated_data["k"])
+        similar_reasons_request(movie_id=movie.pk, other_ids=[match.movie.pk for match in matches if not match.written])
+        matches = _with_genres(matches)
         return Response({"results": SimilarMatchSerializer(matches, many=True).data})
 
 

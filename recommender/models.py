@@ -9,22 +9,13 @@ from django.db.models import Q
 from pgvector.django import HnswIndex, VectorField
 
 from recommender.engine.text.embedder import DIMENSIONS
-
-
-class ModelKind(models.TextChoices):
-    POPULARITY = "popularity", "Popularity"
-    SVD = "svd", "SVD (Surprise)"
-    SVDPP = "svdpp", "SVD++ (Surprise)"
-    EASE = "ease", "EASE (top-N)"
-    EMBEDDER = "embedder", "Embedder (contrastive fine-tune)"
-    ENRICHER = "enricher", "Description enricher (LoRA fine-tune)"
-    RERANKER = "reranker", "Language-aware re-ranker"
+from recommender.kinds import kind_choices
 
 
 class ModelVersion(models.Model):
     """One trained artifact. Exactly one version per kind serves, switched atomically."""
 
-    kind = models.CharField(max_length=32, choices=ModelKind.choices)
+    kind = models.CharField(max_length=32, choices=kind_choices)  # the kinds registry, read when used
     parameters = models.JSONField(default=dict)
     metrics = models.JSONField(default=dict, help_text="validation metrics and the protocol that produced them")
     artifact_dir = models.CharField(max_length=255, help_text="folder under MODEL_DIR holding npz + json files")
@@ -52,7 +43,7 @@ class TrainingRun(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
 
-    kind = models.CharField(max_length=32, choices=ModelKind.choices)
+    kind = models.CharField(max_length=32, choices=kind_choices)  # the kinds registry, read when used
     parameters = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0, help_text="0-100")

@@ -3,6 +3,7 @@ from django.urls import path
 from recommender import api, views
 
 site_urlpatterns = [
+    path("movies/<int:movie_id>/", views.movie_page, name="movie"),
     path("for-you/", views.for_you, name="for_you"),
     path("for-you/start/", views.onboarding, name="onboarding"),
     path("search/", views.search, name="search"),

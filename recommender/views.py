@@ -1,21 +1,44 @@
-"""Site pages for recommendations: "For you", onboarding and free-text search."""
+"""Site pages for recommendations: the movie page (with more like this), "For you", onboarding, free-text search."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from catalog.forms import RATING_CHOICES
 from catalog.models import Genre, Movie, Rating
-from catalog.preferences import written_preferences
-from catalog.selectors import decade_parse, decades
+from catalog.preferences import not_interested_is_marked, written_preferences
+from catalog.selectors import decade_parse, decades, movie_detail, user_rating_for
 from recommender.models import MovieEmbedding
-from recommender.selectors import RANKINGS, feed_document, onboarding_groups
-from recommender.similarity import semantic_search
+from recommender.selectors.feeds import RANKINGS, feed_document, onboarding_groups
+from recommender.selectors.similar import movies_similar_to, semantic_search
+from recommender.services.reasons import similar_reasons_request
 
+SIMILAR_ON_PAGE = 6
 ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instead of an empty-ish feed
+
+
+def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
+    try:
+        movie = movie_detail(movie_id=movie_id)
+    except Movie.DoesNotExist:
+        raise Http404("No such movie.") from None
+    credits = list(movie.credits.all())
+    similar = movies_similar_to(movie=movie, k=SIMILAR_ON_PAGE)
+    # The LLM writes the reasons still missing in the background; the page shows the template meanwhile.
+    similar_reasons_request(movie_id=movie.pk, other_ids=[match.movie.pk for match in similar if not match.written])
+    context = {
+        "movie": movie,
+        "directors": [c.person.name for c in credits if c.role == "director"],
+        "cast": [c.person.name for c in credits if c.role == "cast"],
+        "my_rating": user_rating_for(user=request.user, movie=movie),
+        "similar": similar,
+        "rating_choices": RATING_CHOICES,
+        "not_interested": not_interested_is_marked(user=request.user, movie=movie),
+    }
+    return render(request, "catalog/movie.html", context)
 
 
 @login_required

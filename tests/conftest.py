@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import shutil
 
 import pytest
@@ -27,6 +29,41 @@ def _clear_cache():
     # The cache is real Redis: throttle counters must not leak from one test into the next.
     cache.clear()
     yield
+
+
+class BrokerQueues:
+    """The messages really sent to the test Redis broker (workers.dispatch.enqueue), read back as
+    (task name, args, kwargs) per queue, oldest first. Nothing consumes them during a test."""
+
+    QUEUES = ("default", "gpu")
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def purge(self) -> None:
+        self.client.delete(*self.QUEUES)
+
+    def messages(self, queue: str) -> list[tuple[str, list, dict]]:
+        read = []
+        for raw in reversed(self.client.lrange(queue, 0, -1)):  # kombu pushes on the left
+            message = json.loads(raw)
+            args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+            read.append((message["headers"]["task"], args, kwargs))
+        return read
+
+    def tasks(self, queue: str) -> list[str]:
+        return [name for name, _, _ in self.messages(queue)]
+
+
+@pytest.fixture
+def broker(settings):
+    """The real broker's queues, emptied before and after the test (see BrokerQueues)."""
+    queues = BrokerQueues(settings.CELERY_BROKER_URL)
+    queues.purge()
+    yield queues
+    queues.purge()
 
 
 @pytest.fixture

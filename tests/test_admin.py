@@ -55,13 +55,9 @@ def test_non_staff_users_are_sent_to_the_admin_login(client, make_user):
 
 
 def test_the_write_descriptions_action_queues_the_selected_movies(
-    client, make_movie, monkeypatch, django_capture_on_commit_callbacks
+    client, make_movie, broker, django_capture_on_commit_callbacks
 ):
     movies = [make_movie("Heat", 1995), make_movie("Ronin", 1998)]
-    sent = []
-    monkeypatch.setattr(
-        "workers.tasks.descriptions_enrich_task.apply_async", lambda kwargs, queue: sent.append((kwargs, queue))
-    )
     client.force_login(get_user_model().objects.create_superuser("root", password="a-long-test-password"))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -70,5 +66,6 @@ def test_the_write_descriptions_action_queues_the_selected_movies(
             follow=True,
         )
     assert b"Queued 2 movie(s) on the gpu worker" in response.content
-    assert len(sent) == 1 and sent[0][1] == "gpu"
-    assert sorted(sent[0][0]["movie_ids"]) == sorted(m.pk for m in movies)
+    sent = broker.messages("gpu")
+    assert [name for name, _, _ in sent] == ["workers.descriptions_enrich"]
+    assert sorted(sent[0][2]["movie_ids"]) == sorted(m.pk for m in movies)

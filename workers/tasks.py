@@ -1,5 +1,8 @@
 """Celery tasks: thin wrappers that load ids, call one service and return JSON primitives.
 
+Nothing outside workers/ imports this module: callers enqueue a task by its name
+(workers/dispatch.py), and each task's queue is in settings.CELERY_TASK_ROUTES.
+
 Every task here is idempotent, so those that matter opt into acks_late: a message redelivered
 after a worker died runs again and finds the work done (or claimed) already.
 """
@@ -12,7 +15,9 @@ from celery import shared_task
 from django.db import connection
 
 from catalog.services import movie_stats_refresh
-from recommender.services import embeddings, enrichment, feeds, training
+from recommender.services import embeddings, enrichment, feeds, reasons, suggestions
+from training.services import runs
+from workers.dispatch import enqueue
 
 
 @shared_task(name="workers.health_check", acks_late=True)
@@ -36,19 +41,25 @@ def movie_stats_refresh_task(movie_ids: list[int] | None = None) -> int:
 @shared_task(name="workers.training_run", acks_late=True, reject_on_worker_lost=True)
 def training_run_task(run_id: int) -> str:
     """Run a queued training run; a redelivered message finds it claimed and does nothing."""
-    run = training.training_run_execute(run_id=run_id, worker=f"{socket.gethostname()}")
+    run = runs.training_run_execute(run_id=run_id, worker=f"{socket.gethostname()}")
     return run.status
 
 
 @shared_task(name="workers.training_schedule")
 def training_schedule_task(kind: str) -> int:
     """Celery beat's periodic retrain: queue a run of `kind` (see README, Retraining)."""
-    return training.training_run_create(kind=kind).pk
+    return runs.training_run_create(kind=kind).pk
 
 
 @shared_task(name="workers.training_runs_reap")
 def training_runs_reap_task() -> int:
-    return training.training_runs_reap_stale()
+    return runs.training_runs_reap_stale()
+
+
+@shared_task(name="workers.feed_refresh_request", acks_late=True)
+def feed_refresh_request_task(user_id: int) -> None:
+    """A user's ratings, words or marks changed: retire their cached feed and schedule a refresh (debounced)."""
+    feeds.feed_refresh_schedule(user_id=user_id)
 
 
 @shared_task(name="workers.feed_refresh_user", acks_late=True)
@@ -80,7 +91,7 @@ def descriptions_enrich_task(movie_ids: list[int] | None = None, chunk: int = EN
     """
     result, remaining = enrichment.descriptions_enrich_next(chunk=chunk, movie_ids=movie_ids)
     if remaining and result.attempted:
-        descriptions_enrich_task.apply_async(kwargs={"movie_ids": movie_ids, "chunk": chunk}, queue="gpu")
+        enqueue("workers.descriptions_enrich", kwargs={"movie_ids": movie_ids, "chunk": chunk})
     return {"accepted": result.accepted, "rejected": result.rejected, "remaining": remaining}
 
 
@@ -90,15 +101,11 @@ def preference_suggestion_task(suggestion_id: int) -> str:
 
     Idempotent: a suggestion already ready or failed (or gone) is left alone.
     """
-    from catalog.preferences import preference_suggestion_generate
-
-    suggestion = preference_suggestion_generate(suggestion_id=suggestion_id)
+    suggestion = suggestions.preference_suggestion_generate(suggestion_id=suggestion_id)
     return suggestion.status if suggestion else "missing"
 
 
 @shared_task(name="workers.similar_reasons", acks_late=True)
 def similar_reasons_task(movie_id: int, other_ids: list[int]) -> int:
     """LLM reasons for "more like this" pairs that have none yet (idempotent); queue gpu."""
-    from recommender.services.reasons import similar_reasons_generate
-
-    return similar_reasons_generate(movie_id=movie_id, other_ids=other_ids)
+    return reasons.similar_reasons_generate(movie_id=movie_id, other_ids=other_ids)

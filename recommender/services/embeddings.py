@@ -10,11 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 
-from catalog.models import Movie
-from recommender.engine.text.documents import MovieText, document_hash, movie_document
+from recommender.engine.text.documents import document_hash, movie_document
 from recommender.engine.text.embedder import Embedder
-from recommender.models import ModelKind, ModelVersion, MovieEmbedding
-from recommender.services.enrichment import movie_facts
+from recommender.models import ModelVersion, MovieEmbedding
+from recommender.selectors.movie_text import movie_texts
+from workers.dispatch import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -44,34 +44,11 @@ def embedder() -> Embedder:
 
 def embedder_source() -> tuple[Path | None, str]:
     """(model folder, name) of the embedder that should serve now; None = the bundled MiniLM."""
-    version = ModelVersion.objects.filter(kind=ModelKind.EMBEDDER, is_serving=True).only("artifact_dir").first()
+    version = ModelVersion.objects.filter(kind="embedder", is_serving=True).only("artifact_dir").first()
     if version is not None:
         return Path(settings.MODEL_DIR) / version.artifact_dir, f"embedder-v{version.pk}"
     configured = settings.EMBEDDING_MODEL_PATH
     return (Path(configured) if configured else None), settings.EMBEDDING_MODEL_NAME
-
-
-def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
-    """What gets embedded: each movie's facts (enrichment.movie_facts, the one catalog read), with
-    its grounded enriched description standing in where it has no overview."""
-    facts = movie_facts(movie_ids=movie_ids)
-    described = Movie.objects.filter(enriched_description__isnull=False)
-    if movie_ids is not None:
-        described = described.filter(id__in=movie_ids)
-    enriched = dict(described.values_list("id", "enriched_description__text"))
-    # Directors sorted, not in billing order: the embedded documents (and their hashes) stay as they were.
-    return {
-        movie_id: MovieText(
-            title=f.title,
-            year=f.year,
-            genres=f.genres,
-            description=f.overview or enriched.get(movie_id) or "",
-            tagline=f.tagline,
-            keywords=f.keywords,
-            directors=sorted(f.directors),
-        )
-        for movie_id, f in facts.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -118,3 +95,10 @@ def embeddings_refresh(*, movie_ids: list[int] | None = None, progress=None) -> 
         if progress:
             progress(done, len(stale))
     return EmbeddingRefresh(checked=len(documents), embedded=len(stale), seconds=time.perf_counter() - started)
+
+
+def embeddings_follow_promotion(version: ModelVersion) -> None:
+    """After-promotion hook of the embedder kind: the new name changes every document hash, so the
+    refresh re-embeds the whole catalog (gpu queue), once the promotion is committed and a worker
+    sees the new serving version."""
+    enqueue("workers.embeddings_refresh")

@@ -12,49 +12,19 @@ import logging
 import time
 from dataclasses import dataclass
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Q
-
 from catalog.models import Movie
 from recommender.engine.llm.prompts import PROMPT_VERSION, MovieFacts, description_prompt
 from recommender.engine.text.grounding import grounding_problems, metadata_document, support_problem
 from recommender.models import MovieDescription
+from recommender.selectors.movie_text import movie_facts
 from recommender.services import llm as llm_service
+from recommender.services.embeddings import embedder, embeddings_refresh
+from workers.dispatch import enqueue
 
 logger = logging.getLogger(__name__)
 
 MAX_NEW_TOKENS = 96
 RETRY_TEMPERATURE = 0.8  # a greedy retry would repeat the same invention; a sampled one may not
-TOP_CAST = 4
-
-
-def movie_facts(*, movie_ids: list[int] | None = None) -> dict[int, MovieFacts]:
-    """Everything we know about each movie, in one query: the ground for generated text."""
-    movies = Movie.objects.all() if movie_ids is None else Movie.objects.filter(id__in=movie_ids)
-    rows = movies.annotate(
-        genre_names=ArrayAgg("genres__name", distinct=True, filter=Q(genres__isnull=False), default=[]),
-        director_names=ArrayAgg(
-            "credits__person__name", filter=Q(credits__role="director"), order_by="credits__order", default=[]
-        ),
-        cast_names=ArrayAgg(
-            "credits__person__name", filter=Q(credits__role="cast"), order_by="credits__order", default=[]
-        ),
-    ).values_list(
-        "id", "title", "year", "overview", "tagline", "keywords", "genre_names", "director_names", "cast_names"
-    )
-    return {
-        movie_id: MovieFacts(
-            title=title,
-            year=year,
-            genres=sorted(genres),
-            overview=overview or "",
-            tagline=tagline or "",
-            keywords=list(keywords or []),
-            directors=list(dict.fromkeys(directors)),
-            cast=list(dict.fromkeys(cast))[:TOP_CAST],
-        )  # fmt: skip
-        for movie_id, title, year, overview, tagline, keywords, genres, directors, cast in rows
-    }
 
 
 def descriptions_pending(*, model_name: str, include_with_overview: bool = False, movie_ids=None) -> list[int]:
@@ -156,8 +126,6 @@ def _describe(llm, facts: list[MovieFacts], max_attempts: int) -> list[tuple[str
 
 def _support(texts: list[str], facts: list[MovieFacts]) -> list[float]:
     """Cosine of each text to its movie's metadata document (the serving embedder)."""
-    from recommender.services.embeddings import embedder
-
     vectors = embedder().encode([*texts, *(metadata_document(f) for f in facts)])
     return [float(v) for v in (vectors[: len(texts)] * vectors[len(texts) :]).sum(axis=1)]
 
@@ -178,8 +146,6 @@ def descriptions_enrich_next(
 
     Returns the result and how many movies are still pending after it.
     """
-    from recommender.services.embeddings import embeddings_refresh
-
     model_name = llm_service.enricher().name
     pending = descriptions_pending(
         model_name=model_name, include_with_overview=include_with_overview, movie_ids=movie_ids
@@ -195,3 +161,9 @@ def descriptions_enrich_next(
         result.accepted, result.rejected, result.per_minute, len(pending) - result.attempted,
     )  # fmt: skip
     return result, len(pending) - result.attempted
+
+
+def descriptions_follow_promotion(version) -> None:
+    """After-promotion hook of the enricher kind: the new writer redoes the pending descriptions
+    (its name differs, so every movie without an overview is pending again), chunk by chunk."""
+    enqueue("workers.descriptions_enrich")

@@ -16,10 +16,11 @@ from catalog.preferences import written_preferences
 from recommender.engine.cf.data import Interactions
 from recommender.engine.cf.explain import LIKED, CoRatings
 from recommender.models import ModelVersion, UserFeed
-from recommender.selectors import feed_generation_key
+from recommender.selectors.feeds import feed_generation_key
 from recommender.services.data import ratings_interactions
 from recommender.services.language_feed import language_order_write
 from recommender.services.registry import serving_model
+from workers.dispatch import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -144,14 +145,25 @@ def feed_refresh_schedule(*, user_id: int) -> None:
     The task clears the marker before it reads the ratings, so a rating made while it runs
     schedules another refresh: none is lost.
     """
-    from workers.tasks import feed_refresh_user_task
+    feed_cache_invalidate(user_id=user_id)  # the cached feed stops showing what was just rated
+    # A lost message is only logged (enqueue does): the rating is saved either way, and the next
+    # rating or promotion refreshes the feed.
+    if cache.add(f"feed-refresh:{user_id}", 1, timeout=DEBOUNCE_SECONDS * 5):
+        enqueue("workers.feed_refresh_user", args=[user_id], countdown=DEBOUNCE_SECONDS)
 
-    feed_cache_invalidate(user_id=user_id)  # the feed hides the newly rated movie at once
-    try:
-        if cache.add(f"feed-refresh:{user_id}", 1, timeout=DEBOUNCE_SECONDS * 5):
-            feed_refresh_user_task.apply_async(args=[user_id], countdown=DEBOUNCE_SECONDS, queue="default")
-    except Exception:  # the rating is saved either way; the next rating or promotion refreshes the feed
-        logger.warning("could not schedule a feed refresh for user %s", user_id, exc_info=True)
+
+def feeds_follow_promotion(version: ModelVersion) -> None:
+    """After-promotion hook (recommender/kinds.py): every feed is rewritten once the promotion commits.
+
+    A new version of the feed's model kind rewrites the candidates; a new re-ranker rewrites the
+    language order of the serving feed version's candidates; any other kind changes no feed.
+    """
+    if version.kind == "reranker":
+        version = ModelVersion.objects.filter(kind=settings.FEED_MODEL_KIND, is_serving=True).first()
+    elif version.kind != settings.FEED_MODEL_KIND:
+        return
+    if version is not None:
+        enqueue("workers.feed_refresh_all", args=[version.pk])
 
 
 def feed_refresh_marker_clear(*, user_id: int) -> None:

@@ -19,9 +19,8 @@ from recommender.engine.rerank.offline import ItemVectors, liked_items
 from recommender.engine.text.documents import movie_document
 from recommender.engine.text.embedder import DIMENSIONS, Embedder, default_model_path
 from recommender.models import MovieEmbedding
+from recommender.selectors.movie_text import movie_facts, movie_texts
 from recommender.services import llm as llm_service
-from recommender.services.embeddings import movie_texts
-from recommender.services.enrichment import movie_facts
 from training.engine.contrastive import ContrastiveConfig, coliked_pairs, fine_tune
 
 JUDGE_CHOICES = ("Yes", "No")

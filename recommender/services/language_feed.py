@@ -46,7 +46,7 @@ POPULAR_REASON = "Popular with CineMatch members."
 
 
 def serving_reranker() -> tuple[ModelVersion, ServingRerankers] | None:
-    return serving_model("reranker", load=ServingRerankers.load)
+    return serving_model("reranker")
 
 
 def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:

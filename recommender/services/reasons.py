@@ -10,14 +10,14 @@ import logging
 import re
 
 from django.core.cache import cache
-from django.db import transaction
 
 from recommender.engine.llm.prompts import PROMPT_VERSION, similar_reason_prompt
 from recommender.engine.text.documents import MovieText
 from recommender.engine.text.grounding import facts_text, grounding_problems
 from recommender.models import SimilarReason
+from recommender.selectors.movie_text import movie_facts, movie_texts
 from recommender.services import llm as llm_service
-from recommender.services.enrichment import movie_facts
+from workers.dispatch import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -35,22 +35,13 @@ def similar_reasons_request(*, movie_id: int, other_ids: list[int]) -> bool:
     """Queue generation of the missing reasons once (a no-op while an earlier request is pending)."""
     if not other_ids or not cache.add(f"similar-reasons:{movie_id}", 1, QUEUED_FOR_S):
         return False
-    from workers.tasks import similar_reasons_task
-
-    def send() -> None:
-        try:
-            similar_reasons_task.apply_async(args=[movie_id, other_ids], queue="gpu")
-        except Exception:  # the page works with template reasons; a view a day later asks again
-            logger.warning("could not queue similar-movie reasons for movie %s", movie_id, exc_info=True)
-
-    transaction.on_commit(send)
+    # A lost message is only logged: the page works with template reasons, and a view a day later asks again.
+    enqueue("workers.similar_reasons", args=[movie_id, other_ids])
     return True
 
 
 def similar_reasons_generate(*, movie_id: int, other_ids: list[int]) -> int:
     """Write grounded reasons for the pairs that have none; returns how many were stored."""
-    from recommender.services.embeddings import movie_texts
-
     cached = similar_reasons_cached(movie_id=movie_id, other_ids=other_ids)
     missing = [other for other in other_ids if other not in cached]
     facts = movie_facts(movie_ids=[movie_id, *missing])

@@ -1,4 +1,7 @@
-"""Model versions: saving artifacts, the promotion gate, the atomic switch, the serving cache."""
+"""Model versions: saving artifacts, the atomic switch, pruning, the serving cache.
+
+Whether a version may serve is decided before it gets here, by the one gate in training/services/gate.py.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from recommender.engine.cf import load_model
+from recommender.kinds import kind_get, resolve
 from recommender.models import ModelVersion
 
 logger = logging.getLogger(__name__)
-
-# The validation metric the gate compares, and how much worse (absolute) still counts as "not worse":
-# retraining on the same data must pass, noise of a re-split must not block every retrain.
-GATE_METRIC = "ndcg"
-GATE_METRIC_BY_KIND = {"enricher": "rouge_l_kept"}  # the enricher: held-out descriptions it would keep
-GATE_TOLERANCE = 0.0
 
 
 def model_version_create(*, kind: str, parameters: dict, metrics: dict, model, plot_png: bytes | None) -> ModelVersion:
@@ -36,21 +33,6 @@ def model_version_create(*, kind: str, parameters: dict, metrics: dict, model, p
     version.artifact_dir = relative
     version.save(update_fields=["artifact_dir"])
     return version
-
-
-def promotion_gate(*, kind: str, candidate_metrics: dict) -> tuple[bool, str]:
-    """The candidate may serve if it is not worse than the serving version on the validation metric."""
-    metric = GATE_METRIC_BY_KIND.get(kind, GATE_METRIC)
-    serving = ModelVersion.objects.filter(kind=kind, is_serving=True).first()
-    if serving is None:
-        return True, "no version of this kind serves yet"
-    current = serving.metrics.get("validation", {}).get(metric)
-    candidate = candidate_metrics.get(metric)
-    if current is None:
-        return True, f"serving {serving} has no recorded {metric}"
-    if candidate + GATE_TOLERANCE >= current:
-        return True, f"{metric} {candidate:.4f} >= serving {serving}'s {current:.4f}"
-    return False, f"{metric} {candidate:.4f} is worse than serving {serving}'s {current:.4f}"
 
 
 class FolderArtifact:
@@ -101,10 +83,10 @@ _cache_lock = threading.Lock()
 _loaded: dict[str, tuple[int, object]] = {}
 
 
-def serving_model(kind: str, load=load_model) -> tuple[ModelVersion, object] | None:
+def serving_model(kind: str) -> tuple[ModelVersion, object] | None:
     """The serving version of a kind and its loaded model, reloaded when another version is promoted.
 
-    `load(folder)` reads the artifact: the CF engine's loader unless the kind has its own.
+    The kind's loader (recommender/kinds.py) reads the artifact folder; a kind without one gets the folder.
 
     One cheap query per call tells whether the cached model is still the serving one, so web
     and worker processes pick up a promotion without a restart.
@@ -117,5 +99,6 @@ def serving_model(kind: str, load=load_model) -> tuple[ModelVersion, object] | N
         if cached is None or cached[0] != version.pk:
             path = Path(settings.MODEL_DIR) / version.artifact_dir
             logger.info("loading %s from %s", version, path)
-            _loaded[kind] = (version.pk, load(path))
+            loader = kind_get(kind).loader
+            _loaded[kind] = (version.pk, resolve(loader)(path) if loader else path)
         return version, _loaded[kind][1]

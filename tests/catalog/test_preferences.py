@@ -13,15 +13,14 @@ from catalog.preferences import (
     not_interested_mark,
     not_interested_movie_ids,
     not_interested_unmark,
-    preference_suggestion_generate,
     preference_suggestion_request,
     preference_update,
 )
 from catalog.services import rating_upsert
 from recommender.engine.llm.client import LLM
 from recommender.engine.llm.profiles import FROM_TEMPLATE, profile_from_favourites, profile_problems
-from recommender.services import feeds
-from recommender.services.enrichment import movie_facts
+from recommender.selectors.movie_text import movie_facts
+from recommender.services.suggestions import preference_suggestion_generate
 from workers.tasks import preference_suggestion_task
 
 pytestmark = pytest.mark.django_db
@@ -58,19 +57,20 @@ def other_api(make_user):
 
 
 @pytest.fixture
-def refreshes(monkeypatch):
-    """The user ids whose feed refresh the hook asked for (nothing queued in Redis)."""
-    calls = []
-    monkeypatch.setattr(feeds, "feed_refresh_schedule", lambda *, user_id: calls.append(user_id))
-    return calls
+def refreshes(broker):
+    """Call it: the user ids whose feed refresh was asked for, as sent to the real broker."""
+    return lambda: [args[0] for name, args, _ in broker.messages("default") if name == "workers.feed_refresh_request"]
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """Suggestion tasks dispatched on commit: (args, queue); the broker is never touched."""
-    calls = []
-    monkeypatch.setattr(preference_suggestion_task, "apply_async", lambda args, queue: calls.append((args, queue)))
-    return calls
+def queued(broker):
+    """Call it: the suggestion tasks sent to the real broker, as (args, queue)."""
+    return lambda: [
+        (args, queue)
+        for queue in broker.QUEUES
+        for name, args, _ in broker.messages(queue)
+        if name == "workers.preference_suggestion"
+    ]
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def test_preference_update_keeps_every_revision_and_calls_the_hook(
     assert (profile.text, profile.source) == ("", "manual")
     history = list(PreferenceRevision.objects.filter(user=user).values_list("text", "source"))
     assert history == [("", "manual"), ("I love heist movies.", "generated"), ("I love heist movies.", "manual")]
-    assert refreshes == [user.pk] * 3
+    assert refreshes() == [user.pk] * 3
 
 
 def test_preference_update_rejects_too_long_text_and_bad_sources(make_user):
@@ -119,9 +119,9 @@ def test_a_suggestion_is_queued_on_gpu_after_commit_and_generated_by_the_task(
     rating_upsert(user=user, movie=heat, value="5")
     with django_capture_on_commit_callbacks(execute=True):
         suggestion = preference_suggestion_request(user=user)
-        assert queued == []  # not before the commit
+        assert queued() == []  # not before the commit
         again = preference_suggestion_request(user=user)  # a repeated click reuses the pending one
-    assert again.pk == suggestion.pk and queued == [([suggestion.pk], "gpu")]
+    assert again.pk == suggestion.pk and queued() == [([suggestion.pk], "gpu")]
     assert suggestion.status == "pending" and suggestion.favourite_movie_ids == [heat.id, ronin.id]
 
     llm = ScriptedLLM(["I love Crime movies like Heat and Ronin, especially a heist."])
@@ -178,7 +178,7 @@ def test_not_interested_is_idempotent_and_calls_the_hook(
     with django_capture_on_commit_callbacks(execute=True):
         assert not_interested_unmark(user=user, movie=heat) is True
         assert not_interested_unmark(user=user, movie=heat) is False
-    assert refreshes == [user.pk, user.pk]  # one per real change
+    assert refreshes() == [user.pk, user.pk]  # one per real change
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def test_generate_is_202_with_a_pollable_suggestion_or_400_without_favourites(
     assert accepted.status_code == 202
     body = accepted.json()
     assert body["status"] == "pending" and body["favourite_movies"] == [heat.id]
-    assert queued == [([body["id"]], "gpu")]
+    assert queued() == [([body["id"]], "gpu")]
 
     assert client.post(f"/api/v1/me/preferences/suggestions/{body['id']}/accept/").status_code == 400  # not ready
     preference_suggestion_generate(suggestion_id=body["id"], llm=ScriptedLLM(["I love Heat and a good heist."]))
@@ -331,7 +331,7 @@ def test_site_suggestion_is_queued_shown_and_used(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/me/preferences/suggest/")
     suggestion = PreferenceSuggestion.objects.get(user=user)
-    assert queued == [([suggestion.pk], "gpu")]
+    assert queued() == [([suggestion.pk], "gpu")]
     assert b"data-suggestion-pending" in client.get("/for-you/?feed=1").content
 
     preference_suggestion_generate(suggestion_id=suggestion.pk, llm=ScriptedLLM(["I love Heat, a Crime story."]))

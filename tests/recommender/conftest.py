@@ -11,7 +11,7 @@ import pytest
 from catalog.models import Genre, Movie, Rating
 from catalog.services import movie_stats_refresh
 from recommender.services.feeds import feed_refresh_all
-from recommender.services.training import training_run_create, training_run_execute
+from training.services.runs import training_run_create, training_run_execute
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from recommender.models import TrainingRun, UserFeed
 from recommender.services.embeddings import embeddings_refresh
 from recommender.services.feeds import feed_refresh_all, feed_refresh_for_user
 from recommender.services.registry import model_version_create, model_version_promote
-from recommender.services.training import training_run_create, training_run_execute
+from training.services.runs import training_run_create, training_run_execute
 
 pytestmark = pytest.mark.django_db
 

@@ -106,20 +106,17 @@ def test_held_out_movies_are_a_stable_choice_per_seed():
 
 
 def test_llm_reasons_are_requested_once_then_served_from_the_cache(
-    api, plots, monkeypatch, django_capture_on_commit_callbacks
+    api, plots, monkeypatch, broker, django_capture_on_commit_callbacks
 ):
     from recommender.services import llm as llm_service
     from recommender.services.reasons import similar_reasons_generate
     from tests.recommender.scripted_llm import ScriptedLLM
 
     alien, orbit = plots["Deep Space Horror"], plots["Orbit of Silence"]
-    sent = []
-    queue_task = "workers.tasks.similar_reasons_task.apply_async"
-    monkeypatch.setattr(queue_task, lambda args, queue: sent.append((args, queue)))
     with django_capture_on_commit_callbacks(execute=True):
         api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})
         api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})  # a second view does not queue again
-    assert sent == [([alien.id, [orbit.id]], "gpu")]
+    assert broker.messages("gpu") == [("workers.similar_reasons", [alien.id, [orbit.id]], {})]
 
     # The worker's part: an invented name is rejected, a grounded sentence is stored and then served.
     monkeypatch.setattr(llm_service, "generator", lambda: ScriptedLLM(["lost astronaut named Ripley."]))

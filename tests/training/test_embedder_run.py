@@ -7,7 +7,7 @@ import pytest
 from recommender.engine.evaluation.semantic import held_out
 from recommender.models import ModelVersion, MovieEmbedding, TrainingRun
 from recommender.services.embeddings import embedder, embeddings_refresh
-from recommender.services.training import training_run_create, training_run_execute
+from training.services.runs import training_run_create, training_run_execute
 
 pytestmark = pytest.mark.django_db
 
@@ -95,9 +95,9 @@ def test_unknown_embedder_parameters_are_refused_up_front(db):
 
 
 def test_an_embedder_run_goes_to_the_gpu_queue():
-    from recommender.kinds import QUEUES
+    from recommender.kinds import KINDS
 
-    assert QUEUES["embedder"] == "gpu"
+    assert KINDS["embedder"].queue == "gpu"
 
 
 def test_the_admin_retrain_form_queues_an_embedder_run_with_the_defaults(client, django_capture_on_commit_callbacks):

@@ -6,9 +6,9 @@ import pytest
 from recommender.engine.llm.prompts import MovieFacts, description_prompt
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services import llm as llm_service
-from recommender.services.training import training_run_create, training_run_execute
 from training.engine.lora_sft import tokenize_example
-from training.services.enricher import enricher_datasets
+from training.pipelines.enricher import enricher_datasets
+from training.services.runs import training_run_create, training_run_execute
 
 pytestmark = pytest.mark.django_db
 

@@ -62,7 +62,7 @@ def test_a_worker_recomputes_movie_stats_and_a_redelivery_changes_nothing(worker
 def test_a_queued_training_run_is_trained_by_the_worker_and_promoted(worker, make_movie, make_user):
     from catalog.services import rating_upsert
     from recommender.models import TrainingRun
-    from recommender.services.training import training_run_create
+    from training.services.runs import training_run_create
     from workers.tasks import training_run_task
 
     movies = [make_movie(f"Film {n}") for n in range(6)]

@@ -3,10 +3,11 @@
 Runs here by default; `--queue` hands it to a worker on queue "gpu" (as `make run` does).
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.services.embeddings import embeddings_refresh
+from workers.dispatch import enqueue
 
 
 class Command(BaseCommand):
@@ -17,10 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, queue: bool, **options):
         if queue:
-            from workers.tasks import embeddings_refresh_task
-
-            embeddings_refresh_task.apply_async(queue="gpu")
-            self.stdout.write("queued: a worker embeds the movies whose text changed (see var/log/celery.log)")
+            failures = []
+            enqueue("workers.embeddings_refresh", on_failure=failures.append)
+            if failures:
+                raise CommandError(f"could not queue the embedding job: {failures[0]}")
+            self.stdout.write("queued: a worker embeds the movies whose text changed (see var/log/celery-gpu.log)")
             return
         with tqdm(desc="embedding", unit="movie") as bar:
 

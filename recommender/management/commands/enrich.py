@@ -14,6 +14,7 @@ from recommender.models import MovieDescription
 from recommender.services import llm as llm_service
 from recommender.services.embeddings import embeddings_refresh
 from recommender.services.enrichment import descriptions_enrich, descriptions_pending
+from workers.dispatch import enqueue
 
 
 class Command(BaseCommand):
@@ -36,9 +37,10 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"no movie with id {sorted(missing)}")
         if queue:
-            from workers.tasks import descriptions_enrich_task
-
-            descriptions_enrich_task.apply_async(kwargs={"movie_ids": movie_ids}, queue="gpu")
+            failures = []
+            enqueue("workers.descriptions_enrich", kwargs={"movie_ids": movie_ids}, on_failure=failures.append)
+            if failures:
+                raise CommandError(f"could not queue the description job: {failures[0]}")
             self.stdout.write("queued: the gpu worker describes pending movies in chunks (see var/log/celery-gpu.log)")
             return
         name = llm_service.enricher().name

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
 from recommender.engine.text.embedder import Embedder, default_model_path
-from recommender.services.embeddings import movie_texts
+from recommender.selectors.movie_text import movie_texts
 from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
 
 

@@ -1,6 +1,6 @@
 """The re-ranker training run: fit language-aware weights on a validation split, check, promote.
 
-Protocol: carve a validation split out of all ratings (seed GATE_SEED); fit the feed's CF model on
+Protocol: carve a validation split out of all ratings (the run's `seed`); fit the feed's CF model on
 the rest; take each validation user's top-N CF candidates; write preference profiles from the
 remaining ratings only (the template: no user of the imported data wrote one); fit the weights on
 70% of the validation users and compare NDCG@10 of the CF order and the re-ranked order on the other
@@ -28,26 +28,30 @@ from dataclasses import replace
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 
 from recommender.engine.evaluation.metrics import ranking_metrics
 from recommender.engine.evaluation.splits import validation_split
-from recommender.engine.rerank.model import WORDS_ONLY_FEATURES, LinearReranker, ServingRerankers
+from recommender.engine.rerank.model import FEATURES, WORDS_ONLY_FEATURES, LinearReranker, ServingRerankers
 from recommender.engine.rerank.offline import build_candidates, fit_reranker, rerank_all, with_llm_scores
 from recommender.kinds import build_model
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services.data import ratings_interactions
 from recommender.services.embeddings import embedder
 from recommender.services.language import generated_profiles, intent_statements, item_vectors, llm_judgements
-from recommender.services.registry import (
-    model_version_publish,
-    promotion_gate,
-)
+from recommender.services.registry import model_version_publish
+from training.services.gate import promotion_gate
 
 K = 10
 
 
-def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
+def check_parameters(parameters: dict) -> None:
+    """Refuse feature names the re-ranker does not know when the run is created, not an hour later."""
+    unknown = set(parameters.get("features", [])) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown re-ranker feature(s) {sorted(unknown)}; known: {list(FEATURES)}")
+
+
+def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     p = run.parameters
     features = tuple(p["features"])
     reporter.step(5, "loading ratings and movie embeddings")
@@ -80,10 +84,7 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
     cf_order = ranking_metrics({u: c.item_ids[:K].tolist() for u, c in check.items()}, held, K)
     said = ranking_metrics(rerank_all(reranker, {u: stated[u] for u in check}, K)[0], held, K)
     metrics, baseline, with_statements = _rounded(reranked), _rounded(cf_order), _rounded(said)
-    passed, reason = promotion_gate(kind="reranker", candidate_metrics=metrics)
-    if metrics["ndcg"] < baseline["ndcg"]:
-        passed = False
-        reason = f"re-ranked NDCG@{K} {metrics['ndcg']:.4f} is below the CF order's {baseline['ndcg']:.4f}"
+    passed, reason = promotion_gate(kind="reranker", candidate=metrics, measured={"the CF order": baseline})
     reporter.step(80, f"check users: re-ranked NDCG@{K} {metrics['ndcg']:.4f} vs CF order {baseline['ndcg']:.4f} "
                       f"({with_statements['ndcg']:.4f} with simulated statements); "
                       f"gate: {'pass' if passed else 'refused'} ({reason})")  # fmt: skip
@@ -111,11 +112,6 @@ def reranker_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
         model = ServingRerankers(final, words_only)
         version = model_version_publish(kind="reranker", parameters=p, metrics=run_metrics, model=model)
         reporter.step(95, f"promoted {version}; every feed gets its language-aware order")
-        feed_version = ModelVersion.objects.filter(kind=settings.FEED_MODEL_KIND, is_serving=True).first()
-        if feed_version is not None:
-            from workers.tasks import feed_refresh_all_task
-
-            transaction.on_commit(lambda: feed_refresh_all_task.apply_async(args=[feed_version.pk], queue="default"))
     return run_metrics, version
 
 

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
 from recommender.engine.text.embedder import Embedder
-from recommender.services.embeddings import movie_texts
+from recommender.selectors.movie_text import movie_texts
 
 
 class Command(BaseCommand):

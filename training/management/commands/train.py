@@ -10,9 +10,9 @@ import socket
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from recommender.kinds import QUEUES
+from recommender.kinds import KINDS
 from recommender.models import ModelVersion, TrainingRun
-from recommender.services.training import training_run_create, training_run_execute, training_runs_reap_stale
+from training.services.runs import training_run_create, training_run_execute, training_runs_reap_stale
 
 
 def _parse_param(raw: str) -> tuple[str, object]:
@@ -29,7 +29,7 @@ class Command(BaseCommand):
     help = "Train a model kind, evaluate it, and promote it if it passes the gate."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(QUEUES))
+        parser.add_argument("kind", choices=sorted(KINDS))  # every registered kind
         parser.add_argument("--param", action="append", default=[], help="override a default, NAME=VALUE")
         parser.add_argument("--queue", action="store_true", help="queue it for a Celery worker instead")
         parser.add_argument("--if-missing", action="store_true", help="do nothing if a version of KIND serves")
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if queue:
-            self.stdout.write(f"queued {run} on queue {QUEUES[kind]!r}; follow it in the admin (Training runs)")
+            self.stdout.write(f"queued {run} on queue {KINDS[kind].queue!r}; follow it in the admin (Training runs)")
             return
         with tqdm(total=100, desc=f"{kind} run #{run.pk}", unit="%") as bar:
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services.registry import model_version_promote, serving_model
-from recommender.services.training import (
+from training.services.runs import (
     training_run_claim,
     training_run_create,
     training_run_execute,

@@ -12,9 +12,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from recommender.engine.cf import MODEL_CLASSES
 from recommender.engine.evaluation import splits
 from recommender.engine.evaluation.offline import evaluate_models
-from recommender.kinds import QUEUES, build_model
+from recommender.kinds import build_model
 from recommender.services.data import catalog_movie_ids, ratings_interactions
 from training.engine.plots import metrics_bar_chart
 
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--k", type=int, default=10)
         parser.add_argument("--models", nargs="+", default=["popularity", "svd", "svdpp", "ease"],
-                            choices=sorted(QUEUES), metavar="MODEL")  # fmt: skip
+                            choices=sorted(MODEL_CLASSES), metavar="MODEL")  # fmt: skip
         parser.add_argument("--json", dest="json_path", type=Path, help="write metrics, top-k lists and the split here")
         parser.add_argument("--plot", type=Path, help="PNG path (default: var/reports/evaluate-<protocol>.png)")
 

@@ -6,9 +6,10 @@ overview must find its own metadata document (Recall@10, NDCG@10, related-pair c
 
 The gate is a head-to-head on this run's held-out movies: the candidate must be at least as good
 as the embedder serving now (the bundled base when no version serves, so even a first version
-must beat it), measured just now by the same code. The serving version's recorded NDCG (what
-registry.promotion_gate compares) came from an older catalog with other held-out movies, so it
-is not comparable and is not used here.
+must beat it), measured just now by the same code. The serving version's recorded NDCG came from
+an older catalog with other held-out movies, so it is not comparable: the kind's gate leaves it
+out (recommender/kinds.py, `against_serving_record=False`). After a promotion the kind's hook
+re-embeds every movie.
 """
 
 from __future__ import annotations
@@ -17,26 +18,22 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from django.db import transaction
-
 from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
 from recommender.engine.text.embedder import Embedder, default_model_path
-from recommender.models import ModelKind, ModelVersion, TrainingRun
-from recommender.services.embeddings import embedder_source, movie_texts
-from recommender.services.registry import (
-    FolderArtifact,
-    model_version_publish,
-)
+from recommender.models import ModelVersion, TrainingRun
+from recommender.selectors.movie_text import movie_texts
+from recommender.services.embeddings import embedder_source
+from recommender.services.registry import FolderArtifact, model_version_publish
 from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
 from training.engine.plots import metrics_bar_chart
+from training.services.gate import promotion_gate
 
 K = 10
-KIND = ModelKind.EMBEDDER.value
-GATE_TOLERANCE = 0.0  # as registry.GATE_TOLERANCE: equal is "not worse"
+KIND = "embedder"
 TRAINING_PROGRESS = (15, 75)  # the share of the progress bar that the batches fill
 
 
-def embedder_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
+def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     parameters = dict(run.parameters)
     fraction, seed = parameters.pop("held_out_fraction"), parameters["seed"]
     config = ContrastiveConfig(**parameters)
@@ -68,7 +65,7 @@ def embedder_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
         reporter.step(high + 2, f"evaluating {serving_name} and the candidate on {len(held)} held-out movies")
         baseline = _evaluate(Embedder(serving_path, name=serving_name), held, seed)
         metrics = _evaluate(Embedder(tuned, name=f"run-{run.pk}"), held, seed)
-        passed, reason = _gate(metrics, baseline)
+        passed, reason = promotion_gate(kind=KIND, candidate=metrics, measured={"the serving embedder": baseline})
         reporter.step(88, f"candidate ndcg@{K} {metrics['ndcg']:.4f} recall@{K} {metrics['recall']:.4f}; "
                           f"serving ndcg@{K} {baseline['ndcg']:.4f} recall@{K} {baseline['recall']:.4f}; "
                           f"gate: {'pass' if passed else 'refused'} ({reason})")  # fmt: skip
@@ -83,25 +80,9 @@ def embedder_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
             )
     if version is not None:
         reporter.step(95, f"promoted {version}; every movie will be re-embedded")
-        _queue_reembedding()
     return run_metrics, version
 
 
 def _evaluate(embedder: Embedder, held: dict, seed: int) -> dict:
     result = asdict(evaluate_embedder(embedder, held, k=K, seed=seed))
     return {name: round(float(value), 5) if isinstance(value, float) else value for name, value in result.items()}
-
-
-def _gate(candidate: dict, serving: dict) -> tuple[bool, str]:
-    """Not worse than the serving embedder on NDCG@10, both measured now on the same movies."""
-    if candidate["ndcg"] + GATE_TOLERANCE >= serving["ndcg"]:
-        return True, f"ndcg {candidate['ndcg']:.4f} >= the serving embedder's {serving['ndcg']:.4f} on the same movies"
-    return False, f"ndcg {candidate['ndcg']:.4f} is worse than the serving embedder's {serving['ndcg']:.4f}"
-
-
-def _queue_reembedding() -> None:
-    # The new name changes every document hash: the refresh re-embeds the whole catalog, on the
-    # gpu queue, once the promotion is committed (a worker must see the new serving version).
-    from workers.tasks import embeddings_refresh_task
-
-    transaction.on_commit(lambda: embeddings_refresh_task.apply_async(queue="gpu"))

@@ -1,4 +1,9 @@
-"""Reads over movie embeddings: "more like this" and free-text search (pgvector, cosine)."""
+"""Reads over movie embeddings: "more like this" and free-text search (pgvector, cosine).
+
+Pure reads: a match whose LLM-written reason does not exist yet carries the metadata template and
+`written=False`; the page or API that shows it asks for the missing ones explicitly
+(recommender.services.reasons.similar_reasons_request).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from pgvector.django import CosineDistance
 
 from catalog.models import Movie
 from recommender.models import MovieEmbedding
-from recommender.services.embeddings import embedder, movie_texts
-from recommender.services.reasons import similar_reason, similar_reasons_cached, similar_reasons_request
+from recommender.selectors.movie_text import movie_texts
+from recommender.services.embeddings import embedder
+from recommender.services.reasons import similar_reason, similar_reasons_cached
 
 # HNSW visits at least this many candidates per query (pgvector's default is 40).
 EF_SEARCH = 100
@@ -21,6 +27,7 @@ class Match:
     movie: Movie
     score: float  # cosine similarity, 1 = same direction
     reason: str = ""
+    written: bool = False  # the reason is the LLM's grounded sentence, not the metadata template
 
 
 def _nearest(vector, *, k: int, exclude_movie_id: int | None = None, genre: str = "", decade: int | None = None):
@@ -50,10 +57,10 @@ def movies_similar_to(*, movie: Movie, k: int) -> list[Match]:
     other_ids = [other.pk for other, _ in nearest]
     texts = movie_texts(movie_ids=[movie.pk, *other_ids])
     written = similar_reasons_cached(movie_id=movie.pk, other_ids=other_ids)
-    if len(written) < len(other_ids):  # the LLM writes the missing ones in the background
-        similar_reasons_request(movie_id=movie.pk, other_ids=[o for o in other_ids if o not in written])
     return [
-        Match(other, score, written.get(other.pk) or similar_reason(movie, texts[movie.pk], other, texts[other.pk]))
+        Match(other, score, written[other.pk], written=True)
+        if other.pk in written
+        else Match(other, score, similar_reason(movie, texts[movie.pk], other, texts[other.pk]))
         for other, score in nearest
     ]
 

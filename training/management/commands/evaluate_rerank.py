@@ -18,7 +18,6 @@ from tqdm import tqdm
 from recommender.engine.evaluation import splits
 from recommender.engine.rerank.offline import Variant, evaluate_reranking
 from recommender.kinds import build_model
-from recommender.management.commands.evaluate import PROTOCOLS
 from recommender.services.data import catalog_movie_ids, ratings_interactions
 from recommender.services.embeddings import embedder
 from recommender.services.language import (
@@ -28,7 +27,8 @@ from recommender.services.language import (
     item_vectors,
     llm_judgements,
 )
-from recommender.services.training import GATE_SEED
+from training.management.commands.evaluate import PROTOCOLS
+from training.pipelines.cf import GATE_SEED
 
 EMBEDDING = ("cf", "cf_rank", "profile_similarity", "neighbour_similarity")
 POPULARITY = ("cf", "cf_rank", "popularity")

@@ -17,22 +17,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
 from recommender.engine.evaluation.semantic import held_out
 from recommender.engine.llm.prompts import MovieFacts, description_prompt
 from recommender.engine.text.grounding import is_grounded
 from recommender.models import ModelVersion, TrainingRun
+from recommender.selectors.movie_text import movie_facts
 from recommender.services import llm as llm_service
 from recommender.services.embeddings import embedder
-from recommender.services.enrichment import movie_facts
-from recommender.services.registry import (
-    FolderArtifact,
-    model_version_publish,
-    promotion_gate,
-)
+from recommender.services.registry import FolderArtifact, model_version_publish
 from training.engine.generation_eval import evaluate_descriptions
 from training.engine.lora_sft import LoraConfig, sft_lora
+from training.services.gate import promotion_gate
 
 MAX_TARGET_WORDS = 70  # the writer has ~96 new tokens: teach it descriptions that fit
 
@@ -66,7 +62,7 @@ def _shorten(text: str) -> str:
     return shortened if len(shortened.split()) <= MAX_TARGET_WORDS else ""
 
 
-def enricher_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
+def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     p = run.parameters
     reporter.step(3, "loading movie metadata")
     examples, held = enricher_datasets(
@@ -97,12 +93,7 @@ def enricher_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
         sft_lora(llm_service.llm_base_path(), examples, config, adapter, progress)
         candidate_llm = llm_service.local_llm(adapter, name_suffix=f"+run-{run.pk}")
         metrics = _rounded(evaluate_descriptions(candidate_llm, held, embedder()))
-        better_than_current = metrics["rouge_l_kept"] > baseline["rouge_l_kept"]
-        passed, reason = promotion_gate(kind="enricher", candidate_metrics=metrics)
-        passed = passed and better_than_current
-        if not better_than_current:
-            reason = (f"ROUGE-L of kept descriptions {metrics['rouge_l_kept']:.4f} is not above the current "
-                      f"writer's {baseline['rouge_l_kept']:.4f}")  # fmt: skip
+        passed, reason = promotion_gate(kind="enricher", candidate=metrics, measured={"the current writer": baseline})
         reporter.step(90, f"fine-tuned: {_format(metrics)}; gate: {'pass' if passed else 'refused'} ({reason})")
         run_metrics = {"validation": metrics, "baseline": baseline, "protocol": protocol,
                        "gate": {"passed": passed, "reason": reason}}  # fmt: skip
@@ -112,9 +103,6 @@ def enricher_train_evaluate_promote(run: TrainingRun, reporter) -> tuple[dict, M
                 kind="enricher", parameters=p, metrics=run_metrics, model=FolderArtifact(adapter)
             )
             reporter.step(95, f"promoted {version}; descriptions will be rewritten by it")
-            from workers.tasks import descriptions_enrich_task
-
-            transaction.on_commit(lambda: descriptions_enrich_task.apply_async(queue="gpu"))
     return run_metrics, version
 
 
