@@ -2,7 +2,7 @@
 and "not interested" marks. Writes (`<thing>_<action>` services) and the few reads the API, the
 site and the feed need.
 
-After any change a worker is asked to refresh the user's feed (see `_personalization_follows`), so
+After any change a worker is asked to refresh the user's feed (see catalog/changes.py), so
 language scores and the not-interested filter apply within seconds. The suggestion itself is written
 by a worker (recommender/services/suggestions.py): this app only stores the request and its result.
 """
@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from catalog.changes import personal_data_changed
 from catalog.models import (
     PREFERENCE_MAX_CHARS,
     Movie,
@@ -91,7 +92,7 @@ def preference_update(*, user, text: object, source: object = PreferenceSource.M
     profile.text, profile.source = parsed_text, parsed_source
     profile.save()
     PreferenceRevision.objects.create(user=user, text=parsed_text, source=parsed_source)
-    _personalization_follows(user_id=user.pk)
+    personal_data_changed(user_id=user.pk)
     return profile
 
 
@@ -192,7 +193,7 @@ def not_interested_mark(*, user, movie: Movie) -> tuple[NotInterested, bool]:
     """Mark a movie "not interested" (idempotent). Returns (mark, created)."""
     mark, created = NotInterested.objects.get_or_create(user=user, movie=movie)
     if created:
-        _personalization_follows(user_id=user.pk)
+        personal_data_changed(user_id=user.pk)
     return mark, created
 
 
@@ -201,14 +202,5 @@ def not_interested_unmark(*, user, movie: Movie) -> bool:
     """Remove the mark; False if there was none (idempotent)."""
     deleted, _ = NotInterested.objects.filter(user=user, movie=movie).delete()
     if deleted:
-        _personalization_follows(user_id=user.pk)
+        personal_data_changed(user_id=user.pk)
     return bool(deleted)
-
-
-# --- the hook -------------------------------------------------------------------------------
-
-
-def _personalization_follows(*, user_id: int) -> None:
-    """After the change commits, a worker refreshes the user's feed (debounced there) with the new
-    preferences and marks."""
-    enqueue("workers.feed_refresh_request", args=[user_id])

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.changes import personal_data_changed
 from catalog.models import RATING_VALUES, Movie, Profile, Rating
-from workers.dispatch import enqueue
 
 
 def rating_value_parse(raw: object) -> Decimal:
@@ -35,7 +35,7 @@ def rating_upsert(*, user, movie: Movie, value: object) -> tuple[Rating, bool]:
         user=user, movie=movie, defaults={"value": parsed, "rated_at": timezone.now()}
     )
     movie_stats_refresh(movie_ids=[movie.id])
-    _feed_follows(user_id=user.pk)
+    personal_data_changed(user_id=user.pk)
     return rating, created
 
 
@@ -44,13 +44,8 @@ def rating_delete(*, user, movie: Movie) -> bool:
     deleted, _ = Rating.objects.filter(user=user, movie=movie).delete()
     if deleted:
         movie_stats_refresh(movie_ids=[movie.id])
-        _feed_follows(user_id=user.pk)
+        personal_data_changed(user_id=user.pk)
     return bool(deleted)
-
-
-def _feed_follows(*, user_id: int) -> None:
-    """After the rating commits, a worker refreshes the user's feed (debounced there)."""
-    enqueue("workers.feed_refresh_request", args=[user_id])
 
 
 def movie_stats_refresh(*, movie_ids: Iterable[int] | None = None) -> None:

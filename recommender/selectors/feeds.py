@@ -8,6 +8,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import cache
 from django.db.models import Q, Value
 
+from catalog.changes import user_generation
 from catalog.models import Genre, Movie, NotInterested, PreferenceProfile, Rating
 from recommender.models import UserFeed
 
@@ -52,10 +53,11 @@ class Feed:
 def feed_document(*, user, k: int, ranking: str = "language") -> dict:
     """The feed as the API returns it, kept in Redis per user until their ratings or candidates change.
 
-    The cache key carries a per-user generation that `feed_cache_invalidate` bumps after a commit,
-    so a reader racing an invalidation can only fill an old key, never serve a stale feed.
+    The cache key carries the user's generation (catalog/changes.py), which moves on after every
+    commit that changes their ratings, words, marks or feed, so a reader racing a change can only
+    fill an old key, never serve a stale feed.
     """
-    generation = cache.get(feed_generation_key(user.pk), 0)
+    generation = user_generation(user.pk)
     key = f"feed:{user.pk}:{generation}:{k}:{ranking}"
     document = cache.get(key)
     if document is None:
@@ -63,10 +65,6 @@ def feed_document(*, user, k: int, ranking: str = "language") -> dict:
         document["results"] = document.pop("items")
         cache.set(key, document, FEED_CACHE_SECONDS)
     return document
-
-
-def feed_generation_key(user_id: int) -> str:
-    return f"feed-generation:{user_id}"
 
 
 _COMMON_COLUMNS = ("user_id", "movie_ids", "scores", "ratings_seen", "ratings_as_of", "language_note",

@@ -11,12 +11,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.changes import user_generation_bump
 from catalog.models import Movie
 from catalog.preferences import written_preferences
 from recommender.engine.cf.data import Interactions
 from recommender.engine.cf.explain import LIKED, CoRatings
 from recommender.models import ModelVersion, UserFeed
-from recommender.selectors.feeds import feed_generation_key
 from recommender.services.data import ratings_interactions
 from recommender.services.language_feed import language_order_write
 from recommender.services.registry import serving_model
@@ -131,9 +131,7 @@ def _feed_store(user_id: int, ratings, as_of, version: ModelVersion, candidates,
 
 def feed_cache_invalidate(*, user_id: int) -> None:
     """Retire the user's cached feed document (see selectors.feed_document); call after commit."""
-    key = feed_generation_key(user_id)
-    cache.add(key, 0, timeout=None)
-    cache.incr(key)
+    user_generation_bump(user_id)
 
 
 DEBOUNCE_SECONDS = 2
@@ -143,9 +141,9 @@ def feed_refresh_schedule(*, user_id: int) -> None:
     """Ask a worker to refresh the user's feed soon; many ratings in a burst cost one refresh.
 
     The task clears the marker before it reads the ratings, so a rating made while it runs
-    schedules another refresh: none is lost.
+    schedules another refresh: none is lost. (The cached feed was retired when the change
+    committed: catalog/changes.py.)
     """
-    feed_cache_invalidate(user_id=user_id)  # the cached feed stops showing what was just rated
     # A lost message is only logged (enqueue does): the rating is saved either way, and the next
     # rating or promotion refreshes the feed.
     if cache.add(f"feed-refresh:{user_id}", 1, timeout=DEBOUNCE_SECONDS * 5):

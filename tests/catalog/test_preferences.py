@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from catalog.models import NotInterested, PreferenceProfile, PreferenceRevision, PreferenceSuggestion
+from catalog.models import NotInterested, PreferenceProfile, PreferenceRevision, PreferenceSuggestion, Rating
 from catalog.preferences import (
     not_interested_mark,
     not_interested_movie_ids,
@@ -133,6 +133,18 @@ def test_a_suggestion_is_queued_on_gpu_after_commit_and_generated_by_the_task(
     assert preference_suggestion_task(987654) == "missing"
     done.refresh_from_db()
     assert done.text.startswith("I love Crime movies")
+
+
+def test_a_suggestion_that_cannot_be_queued_says_so_instead_of_staying_pending(
+    make_user, heat, broker_down, django_capture_on_commit_callbacks
+):
+    user = make_user()
+    rating_upsert(user=user, movie=heat, value="5")
+    with django_capture_on_commit_callbacks(execute=True):
+        suggestion = preference_suggestion_request(user=user)
+    suggestion.refresh_from_db()
+    assert (suggestion.status, suggestion.error) == ("failed", "The suggestion could not be queued; try again later.")
+    assert Rating.objects.filter(user=user, movie=heat).exists()  # the user's own write is kept
 
 
 def test_a_suggestion_whose_model_invents_a_name_gets_the_grounded_template(make_user, heat, ronin):

@@ -1,7 +1,7 @@
 """`python manage.py evaluate_rerank --protocol stratified --seed 42 --k 10 [--n 100] [--users N] [--llm-top M]`
 
 CF models alone against CF candidates re-ranked with language scores (see
-recommender/engine/rerank_eval.py for the protocol). Profiles are written from the training side
+recommender/engine/rerank/offline.py for the protocol). Profiles are written from the training side
 of the split only; re-ranking weights are fitted on a validation split carved from train.
 Rows with the LLM judgement are best measured on a random sample of users (`--users`), beside the
 CF-only and embedding rows on the SAME sample, because the judgement costs one forward pass per
@@ -21,7 +21,6 @@ from recommender.kinds import build_model
 from recommender.services.data import catalog_movie_ids, ratings_interactions
 from recommender.services.embeddings import embedder
 from recommender.services.language import (
-    coliked_item_vectors,
     generated_profiles,
     intent_statements,
     item_vectors,
@@ -29,6 +28,7 @@ from recommender.services.language import (
 )
 from training.management.commands.evaluate import PROTOCOLS
 from training.pipelines.cf import GATE_SEED
+from training.services.coliked import coliked_item_vectors
 
 EMBEDDING = ("cf", "cf_rank", "profile_similarity", "neighbour_similarity")
 POPULARITY = ("cf", "cf_rank", "popularity")

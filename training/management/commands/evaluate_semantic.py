@@ -1,7 +1,7 @@
 """`python manage.py evaluate_semantic [--fraction 0.2] [--seed 42] [--k 10] [--model PATH ...]`
 
 Measures embedders on held-out movies: each overview must find its own movie among the held-out
-movies' metadata documents (see recommender/engine/semantic_eval.py for the protocol). "base" is
+movies' metadata documents (see recommender/engine/evaluation/semantic.py for the protocol). "base" is
 the bundled all-MiniLM-L6-v2; each --model adds a local sentence-transformers folder (for
 example a fine-tuned one) measured on the same held-out movies.
 """
