@@ -17,7 +17,7 @@ TEST_ENV := CINEMATCH_VAR_DIR=$(CURDIR)/var/test EMBEDDED_PG_PORT=54339 EMBEDDED
 
 FEED_MODEL ?= ease
 
-.PHONY: setup run serve stop worker worker-start worker-stop beat services test lint bench clean-test browser
+.PHONY: setup run serve stop worker worker-start worker-stop beat services test test-fast lint bench clean-test browser
 
 setup: $(STAMP)
 
@@ -108,6 +108,14 @@ test: setup browser
 	$(VENV)/bin/ruff check .
 	@$(TEST_ENV) $(PY) manage.py services up
 	@set +e; $(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+		$(TEST_ENV) $(PY) manage.py services down >/dev/null; exit $$status
+
+# Everything that loads no language model, opens no browser and starts no worker: under a minute.
+FAST := not ml and not slow and not browser and not worker and not gpu
+test-fast: setup
+	$(VENV)/bin/ruff check .
+	@$(TEST_ENV) $(PY) manage.py services up
+	@set +e; $(TEST_ENV) $(PY) -m pytest -m "$(FAST)" $(PYTEST_ARGS); status=$$?; \
 		$(TEST_ENV) $(PY) manage.py services down >/dev/null; exit $$status
 
 lint: setup

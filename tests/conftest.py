@@ -35,6 +35,49 @@ def _clear_cache():
     yield
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `gpu` need CUDA: skipped, with the reason, where there is none."""
+    gpu_tests = [item for item in items if item.get_closest_marker("gpu")]
+    if gpu_tests:
+        import torch
+
+        if not torch.cuda.is_available():
+            for item in gpu_tests:
+                item.add_marker(pytest.mark.skip(reason="needs CUDA (a GPU worker machine)"))
+
+
+# --- the `ml` marker stays honest ------------------------------------------------------------
+# A test that runs a neural network (a forward pass of any torch module: MiniLM, SmolLM2, their
+# fine-tuning) must be marked `ml`, so `make test-fast` (-m "not ml ...") stays fast. Watching
+# torch.nn.Module.__call__ observes the real call; nothing is replaced.
+_network_ran = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _watch_neural_networks():
+    import torch
+
+    original = torch.nn.Module.__call__
+
+    def watched(self, *args, **kwargs):
+        global _network_ran
+        _network_ran = True
+        return original(self, *args, **kwargs)
+
+    torch.nn.Module.__call__ = watched
+    yield
+    torch.nn.Module.__call__ = original
+
+
+@pytest.fixture(autouse=True)
+def _ml_marker_is_honest(request):
+    global _network_ran
+    _network_ran = False
+    yield
+    if _network_ran and request.node.get_closest_marker("ml") is None:
+        pytest.fail("this test runs a neural network: mark it @pytest.mark.ml (see README, Tests)")
+
+
 class BrokerQueues:
     """The messages really sent to the test Redis broker (workers.dispatch.enqueue), read back as
     (task name, args, kwargs) per queue, oldest first. Nothing consumes them during a test."""

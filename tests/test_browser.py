@@ -20,6 +20,7 @@ def _wait(driver, condition, timeout=15):
     return WebDriverWait(driver, timeout).until(condition)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_visitor_signs_up_finds_a_movie_and_rates_it_with_half_stars(browser, live_server, make_movie):
     heat = make_movie("Heat", 1995, ("Crime",), overview="A group of professional bank robbers.")

@@ -166,6 +166,8 @@ def test_a_suggestion_fails_with_a_reason_when_its_movies_are_gone(make_user, he
     assert done.status == "failed" and "none of the favourite movies" in done.error
 
 
+@pytest.mark.ml
+@pytest.mark.slow
 def test_the_bundled_model_or_its_fallback_writes_a_grounded_profile(heat, ronin, make_movie):
     from recommender.services.llm import local_llm
 

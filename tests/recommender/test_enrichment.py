@@ -32,6 +32,7 @@ def scripted(monkeypatch):
     return use
 
 
+@pytest.mark.ml
 def test_an_invented_description_is_rejected_then_a_grounded_retry_is_kept(heist, scripted):
     llm = scripted(INVENTED, GROUNDED)
     result = enrichment.descriptions_enrich(movie_ids=[heist.pk])
@@ -42,6 +43,7 @@ def test_an_invented_description_is_rejected_then_a_grounded_retry_is_kept(heist
     assert "Heat" in llm.seen[0][-1]["content"]  # the prompt carries the movie's own facts
 
 
+@pytest.mark.ml
 def test_a_movie_whose_every_attempt_invents_gets_no_description_and_a_reason(heist, scripted):
     scripted(INVENTED, 'Like "The Lion King", it is about courage.')
     result = enrichment.descriptions_enrich(movie_ids=[heist.pk])
@@ -51,6 +53,7 @@ def test_a_movie_whose_every_attempt_invents_gets_no_description_and_a_reason(he
     assert "The Lion King" in stored.rejected_reason
 
 
+@pytest.mark.ml
 def test_a_description_that_is_not_about_the_movie_is_rejected(heist, scripted):
     scripted("A young girl discovers she has magical powers and must save her family.", GROUNDED)
     enrichment.descriptions_enrich(movie_ids=[heist.pk], max_attempts=1)
@@ -58,6 +61,7 @@ def test_a_description_that_is_not_about_the_movie_is_rejected(heist, scripted):
     assert not stored.accepted and "not about this movie" in stored.rejected_reason
 
 
+@pytest.mark.ml
 def test_enrichment_resumes_and_a_new_writer_makes_movies_pending_again(make_movie, scripted):
     first = make_movie("Harbour Heist", 1990, ("Crime",), keywords=["bank robbery"])
     second = make_movie("Vault Job", 1991, ("Crime", "Thriller"), keywords=["heist"])
@@ -74,6 +78,7 @@ def test_movies_with_an_overview_are_not_enriched_by_default(make_movie):
     assert enrichment.descriptions_pending(model_name="scripted") == []
 
 
+@pytest.mark.ml
 def test_a_description_becomes_part_of_the_embedded_document(heist, scripted):
     scripted(GROUNDED)
     result, remaining = enrichment.descriptions_enrich_next(chunk=10)
@@ -81,6 +86,8 @@ def test_a_description_becomes_part_of_the_embedded_document(heist, scripted):
     assert "bank robbery" in MovieEmbedding.objects.get(movie=heist).document
 
 
+@pytest.mark.ml
+@pytest.mark.slow
 def test_every_description_the_real_model_keeps_is_grounded(make_movie):
     movies = [
         make_movie("Toy Story", 1995, ("Animation", "Children", "Comedy"), keywords=["toy", "friendship"]),
@@ -98,6 +105,7 @@ def test_every_description_the_real_model_keeps_is_grounded(make_movie):
             assert row.text == "" and row.rejected_reason
 
 
+@pytest.mark.ml
 def test_enrich_command_reports_speed_and_counts(heist, scripted, capsys):
     scripted(GROUNDED)
     call_command("enrich", "--limit", "5")

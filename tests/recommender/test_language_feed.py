@@ -47,6 +47,7 @@ def _feed(api, user, **params):
     return api.get("/api/v1/me/feed/", {"k": 5, **params}).json()
 
 
+@pytest.mark.ml
 def test_written_preferences_reorder_the_feed_and_the_reason_quotes_them(api, serving_reranker, taste_catalog):
     users_a, _, _, _ = taste_catalog
     fan = users_a[0]
@@ -65,6 +66,7 @@ def test_written_preferences_reorder_the_feed_and_the_reason_quotes_them(api, se
     assert classic["ranking"] == "classic" and classic["results"][0]["movie"]["title"].startswith("Space Opera")
 
 
+@pytest.mark.ml
 def test_only_words_the_user_wrote_count_as_a_statement_a_generated_profile_does_not(
     api, serving_reranker, taste_catalog, django_capture_on_commit_callbacks
 ):
@@ -82,6 +84,7 @@ def test_only_words_the_user_wrote_count_as_a_statement_a_generated_profile_does
     assert _feed(api, fan)["results"][0]["movie"]["title"].startswith("Costume Drama")
 
 
+@pytest.mark.ml
 def test_someone_who_wrote_preferences_but_rated_nothing_gets_popular_movies_ordered_by_their_words(
     api, serving_ease, serving_reranker, taste_catalog, make_user, django_capture_on_commit_callbacks
 ):
@@ -110,6 +113,7 @@ def test_someone_who_wrote_preferences_but_rated_nothing_gets_popular_movies_ord
     assert _feed(api, newcomer)["model_version"] == "popularity"
 
 
+@pytest.mark.ml
 def test_a_preference_edit_marks_the_feed_updating_until_the_worker_recomputes(api, serving_reranker, taste_catalog):
     fan = taste_catalog[0][0]
     feed_refresh_for_user(user_id=fan.pk)
@@ -119,6 +123,7 @@ def test_a_preference_edit_marks_the_feed_updating_until_the_worker_recomputes(a
     assert not _feed(api, fan, k=6)["updating"]
 
 
+@pytest.mark.ml
 def test_not_interested_movies_never_show_in_either_order(api, serving_reranker, taste_catalog):
     fan = taste_catalog[0][0]
     feed_refresh_for_user(user_id=fan.pk)
@@ -131,6 +136,7 @@ def test_not_interested_movies_never_show_in_either_order(api, serving_reranker,
         assert first not in shown
 
 
+@pytest.mark.ml
 def test_a_failing_reranker_keeps_the_cf_order_with_a_logged_reason(
     api, serving_reranker, taste_catalog, monkeypatch, caplog
 ):
@@ -144,6 +150,7 @@ def test_a_failing_reranker_keeps_the_cf_order_with_a_logged_reason(
     assert UserFeed.objects.get(user=fan).language_movie_ids == []
 
 
+@pytest.mark.ml
 def test_hostile_preference_text_cannot_change_the_output_format(api, serving_reranker, taste_catalog):
     fan = taste_catalog[0][0]
     preference_update(user=fan, text=INJECTION[:1000])
@@ -155,6 +162,7 @@ def test_hostile_preference_text_cannot_change_the_output_format(api, serving_re
     assert not rated & {item["movie"]["id"] for item in body["results"]}
 
 
+@pytest.mark.ml
 def test_markup_in_preference_text_is_shown_as_text_on_the_page(client, serving_reranker, taste_catalog):
     fan = taste_catalog[0][0]
     preference_update(user=fan, text="<script>alert(1)</script> costume drama with <b>grand houses</b>")
@@ -164,6 +172,7 @@ def test_markup_in_preference_text_is_shown_as_text_on_the_page(client, serving_
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
 
 
+@pytest.mark.ml
 def test_the_llm_judgement_reads_log_probabilities_whatever_the_preference_text_says(make_movie):
     from recommender.services.language import llm_judgements
 
@@ -174,6 +183,7 @@ def test_the_llm_judgement_reads_log_probabilities_whatever_the_preference_text_
     assert np.all(np.isfinite(margins[1])) and np.all(np.isfinite(margins[2]))
 
 
+@pytest.mark.ml
 def test_the_page_switches_ranking_and_remembers_the_choice(client, serving_reranker, taste_catalog):
     fan = taste_catalog[0][0]
     preference_update(user=fan, text="I love a costume drama")
@@ -186,6 +196,7 @@ def test_the_page_switches_ranking_and_remembers_the_choice(client, serving_rera
     assert "(classic order)" in client.get("/for-you/").content.decode()  # remembered
 
 
+@pytest.mark.ml
 def test_a_reranker_training_run_fits_checks_and_records_its_protocol(serving_ease, settings):
     embeddings_refresh()
     run = training_run_create(kind="reranker", parameters={"candidates": 20}, dispatch=False)
@@ -215,6 +226,7 @@ def bundled_llm_path():
     return llm_base_path()
 
 
+@pytest.mark.ml
 def test_a_reranker_run_can_fit_the_llm_judgement_on_a_sample_of_users(serving_ease, settings, bundled_llm_path):
     settings.LLM_MODEL_PATH = str(bundled_llm_path)
     embeddings_refresh()
@@ -226,6 +238,8 @@ def test_a_reranker_run_can_fit_the_llm_judgement_on_a_sample_of_users(serving_e
     assert "LLM judging the top 3 candidates of 4 validation users" in run.log_tail
 
 
+@pytest.mark.ml
+@pytest.mark.slow
 def test_a_serving_reranker_with_the_llm_judgement_judges_the_top_candidates_at_refresh(
     api, serving_ease, taste_catalog, settings, bundled_llm_path
 ):
@@ -249,6 +263,7 @@ def test_a_serving_reranker_with_the_llm_judgement_judges_the_top_candidates_at_
     assert all(served[movie_id] == 0.0 for movie_id in feed.movie_ids[4:])  # not judged: the average
 
 
+@pytest.mark.ml
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_ranking_switch_in_a_real_browser(browser, live_server, serving_reranker, taste_catalog):

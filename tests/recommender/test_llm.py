@@ -45,6 +45,8 @@ def test_json_mode_falls_back_to_none_with_a_reason_on_invalid_output():
     assert not result[0].ok and result[0].attempts == 2 and "invalid JSON" in result[0].error
 
 
+@pytest.mark.ml
+@pytest.mark.slow
 def test_json_mode_falls_back_cleanly_with_the_real_model(smollm):
     # Zero-shot, the 135M model does not answer in this schema: the caller must get None, not an exception.
     question = [{"role": "user", "content": 'Reply with JSON {"rating": <1-5>} for Toy Story.'}]
@@ -57,6 +59,7 @@ def test_parse_json_object_rejects_non_objects():
         parse_json_object("[1, 2]")
 
 
+@pytest.mark.ml
 def test_choice_logprobs_come_from_one_forward_pass_and_are_deterministic(smollm):
     conversations = [QUESTION, [{"role": "user", "content": "Is Toy Story a horror film? Answer yes or no."}]]
     first = smollm.choice_logprobs(conversations, ["Yes", "No"])
@@ -70,6 +73,7 @@ def test_choices_must_be_single_tokens(smollm):
         smollm.choice_logprobs([QUESTION], ["absolutely not"])
 
 
+@pytest.mark.ml
 def test_generation_is_greedy_and_reproducible(smollm):
     first = smollm.generate([QUESTION], max_new_tokens=8)
     assert first == smollm.generate([QUESTION], max_new_tokens=8) and first[0]

@@ -26,6 +26,7 @@ def plots(make_movie):
     return movies
 
 
+@pytest.mark.ml
 def test_embeddings_are_refreshed_only_when_a_movies_text_changes(plots):
     assert embeddings_refresh().embedded == 0  # nothing changed: nothing to do
     heist = plots["The Last Heist"]
@@ -37,6 +38,7 @@ def test_embeddings_are_refreshed_only_when_a_movies_text_changes(plots):
     assert after.document_hash != before.document_hash and "alien crew" in after.document
 
 
+@pytest.mark.ml
 def test_similar_movies_api_ranks_by_meaning_and_gives_a_grounded_reason(api, plots):
     alien = plots["Deep Space Horror"]
     body = api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 2}).json()
@@ -47,15 +49,18 @@ def test_similar_movies_api_ranks_by_meaning_and_gives_a_grounded_reason(api, pl
     assert "sci-fi" in reason  # the one thing their metadata shares
 
 
+@pytest.mark.ml
 def test_similar_movies_of_an_unknown_id_is_404(api, plots):
     assert api.get("/api/v1/movies/987654/similar/").status_code == 404
 
 
+@pytest.mark.ml
 def test_search_finds_movies_by_plot_not_title(api, plots):
     body = api.get("/api/v1/search/", {"q": "robbers steal money from a bank", "k": 2}).json()
     assert {item["movie"]["title"] for item in body["results"]} == {"The Last Heist", "Vault Job"}
 
 
+@pytest.mark.ml
 def test_a_filtered_search_returns_k_results_when_enough_movies_match(api, make_movie):
     # 200 movies, 10% Western: a plain HNSW scan would often return fewer than k of them.
     western = Genre.objects.create(name="Western")
@@ -74,6 +79,7 @@ def test_bad_search_queries_are_400(api, params):
     assert api.get("/api/v1/search/", params).status_code == 400
 
 
+@pytest.mark.ml
 def test_the_movie_page_shows_more_like_this_and_the_search_page_works(client, plots):
     page = client.get(f"/movies/{plots['Vault Job'].id}/").content.decode()
     assert "More like this" in page and "The Last Heist" in page
@@ -81,6 +87,7 @@ def test_the_movie_page_shows_more_like_this_and_the_search_page_works(client, p
     assert "Orbit of Silence" in results and "Vault Job" not in results
 
 
+@pytest.mark.ml
 def test_evaluate_semantic_reports_the_protocol_and_finds_plots_by_meaning(plots):
     from io import StringIO
 
@@ -105,6 +112,7 @@ def test_held_out_movies_are_a_stable_choice_per_seed():
     assert set(first) <= set(held_out(list(range(2000)), fraction=0.2, seed=1))  # stable as the catalog grows
 
 
+@pytest.mark.ml
 def test_llm_reasons_are_requested_once_then_served_from_the_cache(
     api, plots, monkeypatch, broker, django_capture_on_commit_callbacks
 ):

@@ -31,6 +31,7 @@ def test_pairs_match_each_story_to_its_own_metadata_and_skip_held_out_movies():
         assert document.startswith(f"{movie.title} ({movie.year}).") and story not in document
 
 
+@pytest.mark.ml
 def test_fine_tuning_saves_a_model_that_embeds_and_has_moved(tmp_path):
     pairs = overview_pairs(TEXTS, exclude=set(), limit=10, seed=0)
     losses = []
@@ -85,6 +86,7 @@ def test_the_config_chooses_triplets_or_pairs():
     assert {len(example) for example in with_negatives} == {2, 3} and {len(example) for example in plain} == {2}
 
 
+@pytest.mark.ml
 def test_fine_tuning_with_hard_negatives_lowers_the_loss(tmp_path):
     triplets = overview_triplets(SIMILAR, exclude=set(), limit=10, seed=0)
     losses = []

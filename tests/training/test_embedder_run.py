@@ -48,6 +48,7 @@ def _train(**parameters) -> TrainingRun:
     return training_run_execute(run_id=run.pk, worker="test")
 
 
+@pytest.mark.ml
 def test_a_first_embedder_run_is_promoted_serves_and_every_movie_is_re_embedded(
     catalog, settings, django_capture_on_commit_callbacks
 ):
@@ -72,6 +73,8 @@ def test_a_first_embedder_run_is_promoted_serves_and_every_movie_is_re_embedded(
     assert set(MovieEmbedding.objects.values_list("model_name", flat=True)) == {f"embedder-v{version.pk}"}
 
 
+@pytest.mark.ml
+@pytest.mark.slow
 def test_the_gate_refuses_an_embedder_worse_than_the_serving_one_and_serving_stays(
     catalog, django_capture_on_commit_callbacks
 ):
@@ -113,6 +116,7 @@ def test_the_admin_retrain_form_queues_an_embedder_run_with_the_defaults(client,
     assert run.parameters["max_pairs"] == 50 and run.parameters["hard_negatives"] is True and len(queued) == 1
 
 
+@pytest.mark.ml
 def test_manage_py_train_embedder_runs_in_process(catalog, capsys):
     from django.core.management import call_command
 

@@ -54,12 +54,17 @@ def test_the_loss_counts_only_the_answer_tokens():
     assert tokenizer.decode(answer).startswith("A tense crime story.")
 
 
-def test_an_enricher_run_trains_evaluates_and_records_its_decision(catalog, settings, tmp_path):
+@pytest.mark.ml
+@pytest.mark.slow
+def test_an_enricher_run_that_learns_nothing_is_measured_and_refused(catalog, settings, tmp_path):
+    """lr 1e-12 leaves the adapter at its zero start, so the candidate writes what the base writes:
+    the same kept ROUGE-L, and a kind that must improve is refused. The decision is pinned."""
     run = training_run_create(
         kind="enricher",
         parameters={
             "steps": 2,
             "batch_size": 2,
+            "lr": 1e-12,
             "eval_movies": 2,
             "held_out_fraction": 0.34,
             "max_length": 192,
@@ -74,7 +79,8 @@ def test_an_enricher_run_trains_evaluates_and_records_its_decision(catalog, sett
         assert {"rouge_l", "embedding_cosine", "grounded", "rouge_l_kept"} <= set(metrics[part])
     assert metrics["protocol"]["eval_movies"] == 2 and metrics["protocol"]["train_examples"] >= 2
     assert "LoRA step 2/2" in run.log_tail
-    assert run.promoted == metrics["gate"]["passed"]
-    assert ModelVersion.objects.filter(kind="enricher", is_serving=True).exists() == run.promoted
-    if run.promoted:  # the enricher now writes with the adapter on top of the base
-        assert llm_service.enricher().name.endswith(f"+enricher-v{run.model_version_id}")
+    assert metrics["validation"]["rouge_l_kept"] == metrics["baseline"]["rouge_l_kept"]
+    assert metrics["gate"]["passed"] is False and run.promoted is False
+    assert "is not better than the current writer's" in metrics["gate"]["reason"]
+    assert not ModelVersion.objects.filter(kind="enricher").exists()
+    assert llm_service.enricher().name == llm_service.generator().name  # the base still writes
