@@ -18,8 +18,7 @@ from django.utils.html import format_html
 
 from recommender.kinds import KINDS, kind_choices
 from recommender.models import ModelVersion, TrainingRun
-from recommender.services.registry import model_version_promote
-from training.services.runs import training_run_create
+from training.services.runs import model_version_serve, training_run_create
 
 
 def _pretty(value) -> str:
@@ -76,11 +75,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         version = queryset.get()
         try:
-            model_version_promote(version=version)
+            model_version_serve(version=version)
         except ValueError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
-        self.message_user(request, f"{version} now serves.")
+        self.message_user(request, f"{version} now serves; what depends on it is being refreshed.")
 
 
 class RetrainForm(forms.Form):

@@ -67,3 +67,18 @@ def test_the_admin_retrain_form_queues_a_new_kind_and_the_worker_task_runs_it(
     assert run.promoted is False and "is worse than serving toy v" in run.metrics["gate"]["reason"]
     assert ModelVersion.objects.get(kind="toy", is_serving=True).parameters == {"shrink": 0.0}
     assert client.get(reverse("admin:recommender_trainingrun_change", args=[run.pk])).status_code == 200
+
+
+def test_rolling_back_in_the_admin_runs_the_kinds_after_promotion_hook_too(toy_kind, client):
+    call_command("train", "toy")
+    call_command("train", "toy")  # the same data and parameters: not worse, so it serves
+    first, second = ModelVersion.objects.filter(kind="toy").order_by("pk")
+    assert second.is_serving and pipeline.promoted == [first.pk, second.pk]
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="a-long-test-password"))
+    response = client.post(
+        reverse("admin:recommender_modelversion_changelist"), {"action": "serve", "_selected_action": [first.pk]}
+    )
+    assert response.status_code == 302
+    assert ModelVersion.objects.get(kind="toy", is_serving=True) == first
+    assert pipeline.promoted == [first.pk, second.pk, first.pk]

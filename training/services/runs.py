@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommender.kinds import kind_get, resolve
-from recommender.models import TrainingRun
+from recommender.models import ModelVersion, TrainingRun
+from recommender.services.registry import model_version_promote
 from workers.dispatch import enqueue
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ def training_run_execute(*, run_id: int, worker: str, echo=None) -> TrainingRun:
                 status=TrainingRun.Status.SUCCEEDED, progress=100, metrics=run_metrics, model_version=version,
                 promoted=version is not None, finished_at=timezone.now(),
             )  # fmt: skip
-            if version is not None and entry.after_promotion:
-                resolve(entry.after_promotion)(version)  # it enqueues: sent once this commits
+            if version is not None:
+                _follow_promotion(version)
         reporter.step(100, "done")
     except Exception as exc:  # the run row must say what happened; the serving model stays as it was
         logger.exception("training run %s failed", run_id)
@@ -104,6 +105,20 @@ def training_run_execute(*, run_id: int, worker: str, echo=None) -> TrainingRun:
         TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.FAILED, finished_at=timezone.now())
     run.refresh_from_db()
     return run
+
+
+def model_version_serve(*, version: ModelVersion) -> None:
+    """Make a chosen version serve (the admin's roll back or forward, no gate), followed by the
+    kind's after-promotion hook exactly as a promoting run is: feeds, embeddings or descriptions follow."""
+    with transaction.atomic():
+        model_version_promote(version=version)
+        _follow_promotion(version)
+
+
+def _follow_promotion(version: ModelVersion) -> None:
+    hook = kind_get(version.kind).after_promotion
+    if hook:
+        resolve(hook)(version)  # it enqueues: sent once the promotion commits
 
 
 def training_runs_reap_stale() -> int:
