@@ -96,7 +96,7 @@ def sft_lora(
         optimizer.step()
         optimizer.zero_grad()
         if progress:
-            progress(step, config.steps, float(loss))
+            progress(step, config.steps, loss.item())
     output.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(output)
     (output / "training.json").write_text(json.dumps({**asdict(config), "examples": len(examples)}, indent=2))
