@@ -138,7 +138,21 @@ _LANGUAGE_KINDS = (
     ),  # fmt: skip
 )
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (*_CF_KINDS, *_LANGUAGE_KINDS)}
+_SEARCH_KINDS = (
+    # The search box's parser (intent + entities). Today the baseline: a linear intent classifier on
+    # MiniLM vectors of synthetic requests from the catalog; entities from the gazetteer.
+    Kind(
+        "query_parser",
+        "Search request parser (intent + entities)",
+        "gpu",
+        {"examples": 20000, "seed": 42, "c": 4.0},
+        pipeline="training.pipelines.query_parser.train",
+        gate=Gate(metric="intent_f1"),
+        loader="recommender.engine.query.baseline.IntentClassifier.load",
+    ),
+)
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (*_CF_KINDS, *_LANGUAGE_KINDS, *_SEARCH_KINDS)}
 
 
 def kind_get(name: str) -> Kind:

@@ -1,0 +1,121 @@
+"""The non-LLM parser: a linear intent classifier on sentence embeddings, plus the gazetteer and
+the lexicon for entities. It is the fallback whenever a model's output cannot be used, and the
+baseline every language-model parser is measured against."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from recommender.engine.query.gazetteer import COMMON, Gazetteer, fold
+from recommender.engine.query.lexicon import GENRE_WORDS, decades_in, genres_in, less_more_in
+from recommender.engine.query.schema import INTENTS, Constraints, ParsedQuery, PersonRef, TitleRef
+
+_ROLE_CUES = (("director", re.compile(r"\b(directed by|director|by|from director)\s*$")),
+              ("writer", re.compile(r"\b(written by|writer|screenplay by)\s*$")),
+              ("cast", re.compile(r"\b(with|starring|stars|actor|actress|featuring|in)\s*$")))  # fmt: skip
+_PLOT = re.compile(r"\b(?:about|where|in which)\s+(.{6,120})$")
+
+
+class IntentClassifier:
+    """Logistic regression over sentence vectors; weights kept as numpy arrays (no sklearn to serve)."""
+
+    def __init__(self, weights: np.ndarray | None = None, bias: float = 0.0) -> None:
+        self.weights, self.bias = weights, bias
+
+    def fit(self, vectors: np.ndarray, intents: list[str], *, c: float = 4.0, seed: int = 0) -> IntentClassifier:
+        from sklearn.linear_model import LogisticRegression
+
+        target = np.asarray([INTENTS.index(intent) for intent in intents])  # 1 = non_rec
+        model = LogisticRegression(C=c, max_iter=2000, random_state=seed, class_weight="balanced")
+        model.fit(vectors, target)
+        self.weights, self.bias = model.coef_[0].astype(np.float32), float(model.intercept_[0])
+        return self
+
+    def non_rec_probability(self, vectors: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias)))
+
+    def predict(self, vectors: np.ndarray) -> list[str]:
+        return [INTENTS[int(p >= 0.5)] for p in self.non_rec_probability(vectors)]
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / "intent_classifier.npz", weights=self.weights, bias=np.float32(self.bias))
+
+    @classmethod
+    def load(cls, folder: Path) -> IntentClassifier:
+        with np.load(folder / "intent_classifier.npz") as arrays:
+            return cls(arrays["weights"], float(arrays["bias"]))
+
+
+_ASKS_FOR_MOVIES = re.compile(r"\b(recommend|suggest|something|anything|movies|films|flicks|like|similar|watch|"
+                              r"looking for|in the mood|show me|give me|best|top|good)\b")  # fmt: skip
+
+
+def rule_intent(text: str) -> str:
+    """The intent when no trained classifier serves yet: words that ask for movies make it rec."""
+    folded = fold(text)
+    factual = re.match(r"^(who|when|what year|how long|how old|what is|whats|is|where|how do|how can)\b", folded)
+    return "rec" if _ASKS_FOR_MOVIES.search(folded) and not factual else "non_rec"
+
+
+class BaselineParser:
+    """Text -> ParsedQuery with rules and one linear model. `encode(texts)` gives sentence vectors;
+    without a classifier (none trained yet) the intent comes from `rule_intent`."""
+
+    name = "baseline"
+
+    def __init__(
+        self, gazetteer: Gazetteer, classifier: IntentClassifier | None, encode: Callable, themes: Iterable[str]
+    ) -> None:
+        self.gazetteer, self.classifier, self.encode = gazetteer, classifier, encode
+        self.themes = {
+            theme for theme in themes if len(theme) >= 4 and theme not in GENRE_WORDS and theme not in COMMON
+        }
+
+    def parse_many(self, texts: list[str]) -> list[ParsedQuery]:
+        if self.classifier is None:
+            intents = [rule_intent(text) for text in texts]
+        else:
+            intents = self.classifier.predict(np.asarray(self.encode(texts)))
+        return [self.entities(text, intent) for text, intent in zip(texts, intents, strict=True)]
+
+    def parse(self, text: str) -> ParsedQuery:
+        return self.parse_many([text])[0]
+
+    def entities(self, text: str, intent: str) -> ParsedQuery:
+        titles = [TitleRef(movie.id, movie.title, movie.year) for movie, _ in self.gazetteer.find_titles(text)]
+        wanted, excluded = genres_in(text)
+        less, more = less_more_in(text)
+        folded = fold(text)
+        plot = _PLOT.search(folded)
+        return ParsedQuery(
+            intent=intent,
+            titles=list(dict.fromkeys(titles)),
+            people=[PersonRef(name, _role(folded, name)) for name in self.gazetteer.find_people(text) if name],
+            genres=wanted,
+            themes=self.themes_in(folded),
+            decades=decades_in(text),
+            plot=plot.group(1) if plot and intent == "rec" else None,
+            constraints=Constraints(exclude_genres=excluded, less=less, more=more),
+        )
+
+    def themes_in(self, folded: str) -> list[str]:
+        words = folded.split()
+        found = []
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start : start + size])
+                if phrase in self.themes and not any(phrase in longer for longer in found):
+                    found.append(phrase)
+        return found
+
+
+def _role(folded: str, name: str) -> str | None:
+    position = folded.find(fold(name))
+    if position < 0:
+        position = folded.find(fold(name).split(" ")[-1])
+    before = folded[:position] if position > 0 else ""
+    return next((role for role, cue in _ROLE_CUES if cue.search(before)), None)

@@ -1,0 +1,228 @@
+"""Find catalog movies and people in free text, and resolve a title someone typed to a movie.
+
+Two uses: `resolve(span, year)` turns a title the parser extracted ("godfathr", "heat 1995") into
+a catalog movie, typos tolerated and remakes told apart by year; `find(text)` scans a whole request
+for titles and names, which is what the non-LLM baseline does. Scanning has to guess which words
+are a title ("date night" is a 2010 film and also a plan), so a short or common-word title counts
+only with a cue: "like Heat", "Heat (1995)", quotes, or the request being just the title.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from recommender.engine.query.graph import GraphMovie
+
+MAX_SPAN_TOKENS = 8
+_ARTICLE = re.compile(r"^(the|a|an) ")
+_YEAR_AFTER = re.compile(r"^\s*\(?\s*((?:19|20)\d\d)\b")
+# Words before a title that make it one: "like X", "seen X", "who directed X".
+CUES_BEFORE = frozenset(
+    """like liked love loved as than to watched seen saw enjoyed directed wrote in of is was
+    about similar vs versus called titled named movie film""".split()
+)
+# Everyday words: a title made only of these needs a cue ("up", "her", "date night", "the movie").
+COMMON = frozenset(
+    """a an the and or but if so of to in on at by for with without from about as is are was were be
+    been it its this that these those i me my we us our you your he she him her his they them their what who whom
+    which when where why how all any some something anything nothing everything one two three first last next new
+    old good great best bad better worse more less most very really just only also not no yes up down out over
+    under again then now here there night day time date love life man woman girl boy kids family home house
+    movie movies film films show watch see want need like get go make know think tonight today big little
+    long short fun funny scary happy sad dark light night war game story world friends friend lol pls please
+    thanks hi hello hey ok okay help me find give recommend suggest""".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower case ASCII words and digits, '&' read as 'and', everything else a space."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.replace("'", "")).split())
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 as soon as it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def typo_budget(text: str) -> int:
+    return 0 if len(text) < 5 else 1 if len(text) < 10 else 2
+
+
+def _trigrams(text: str) -> set[str]:
+    padded = f" {text} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class FuzzyIndex:
+    """Folded phrase -> values, with typo-tolerant lookup through a trigram index."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list] = defaultdict(list)
+        self._grams: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, phrase: str, value) -> None:
+        if phrase and value not in self.exact[phrase]:
+            self.exact[phrase].append(value)
+            for gram in _trigrams(phrase):
+                self._grams[gram].add(phrase)
+
+    def lookup(self, phrase: str, fuzzy: bool = True) -> list[tuple[str, int]]:
+        """(indexed phrase, edit distance) pairs: the exact phrase, else the closest within the typo budget."""
+        if phrase in self.exact:
+            return [(phrase, 0)]
+        budget = typo_budget(phrase)
+        if not fuzzy or budget == 0:
+            return []
+        grams = _trigrams(phrase)
+        shared: dict[str, int] = defaultdict(int)
+        for gram in grams:
+            for candidate in self._grams.get(gram, ()):
+                shared[candidate] += 1
+        need = max(1, len(grams) - 3 * budget)
+        scored = [(candidate, edit_distance(phrase, candidate, budget)) for candidate, count in shared.items()
+                  if count >= need and abs(len(candidate) - len(phrase)) <= budget]  # fmt: skip
+        scored = [(candidate, distance) for candidate, distance in scored if distance <= budget]
+        best = min((distance for _, distance in scored), default=None)
+        return [(candidate, distance) for candidate, distance in scored if distance == best]
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # token offsets in the folded text
+    end: int
+    value: object
+    distance: int  # edit distance of the typed words to the catalog name
+
+
+class Gazetteer:
+    """Movie titles and people's names of a catalog, for resolving and scanning."""
+
+    def __init__(self, movies: Iterable[GraphMovie], people: dict[str, dict[str, list[int]]]) -> None:
+        self.movies = {movie.id: movie for movie in movies}
+        self.titles = FuzzyIndex()
+        for movie in self.movies.values():
+            for variant in title_variants(movie.title):
+                self.titles.add(variant, movie.id)
+        self.people = FuzzyIndex()
+        self.roles = people
+        surnames: dict[str, list[str]] = defaultdict(list)
+        for name, roles in people.items():
+            self.people.add(fold(name), name)
+            if len(roles.get("director", ())) >= 3 or len(roles.get("cast", ())) >= 5:  # well known: surname alone
+                surnames[fold(name).split(" ")[-1]].append(name)
+        for surname, names in surnames.items():
+            if len(names) == 1 and len(surname) >= 5 and surname not in COMMON and surname not in self.titles.exact:
+                self.people.add(surname, names[0])
+
+    # --- resolving a span a parser extracted ------------------------------------------------------
+
+    def resolve_title(self, span: str, year: int | None = None) -> GraphMovie | None:
+        """The catalog movie a typed title means: exact over fuzzy, the stated year (±1), then the most rated."""
+        folded = fold(span)
+        match = _YEAR_AFTER.search(folded.rsplit(" ", 1)[-1]) if " " in folded else None
+        if match and year is None:  # "heat 1995"
+            year, folded = int(match.group(1)), folded.rsplit(" ", 1)[0]
+        candidates = []
+        for variant in {folded, _ARTICLE.sub("", folded)}:
+            for phrase, distance in self.titles.lookup(variant):
+                candidates += [(distance, self.movies[movie_id]) for movie_id in self.titles.exact[phrase]]
+        if not candidates:
+            return None
+        return min(candidates, key=lambda pair: _title_rank(pair[0], pair[1], year))[1]
+
+    def resolve_person(self, span: str) -> str | None:
+        found = self.people.lookup(fold(span))
+        names = [name for phrase, _ in found for name in self.people.exact[phrase]]
+        return max(names, key=lambda name: sum(len(ids) for ids in self.roles.get(name, {}).values()), default=None)
+
+    # --- scanning a whole request (the baseline) ----------------------------------------------------
+
+    def find_titles(self, text: str) -> list[tuple[GraphMovie, int | None]]:
+        """Movies named in the text, in order, with a year written right after the title if any."""
+        words = fold(text).split()
+        found = []
+
+        def cue_needed(span: str, start: int, end: int) -> bool:
+            return _needs_cue(span, words, start, end, text)
+
+        for match in self._scan(words, self.titles, cue_needed):
+            after = " ".join(words[match.end : match.end + 1])
+            year_match = _YEAR_AFTER.match(after)
+            year = int(year_match.group(1)) if year_match else None
+            phrase = " ".join(words[match.start : match.end])
+            found.append((self.resolve_title(phrase, year), year))
+        return [(movie, year) for movie, year in found if movie is not None]
+
+    def find_people(self, text: str) -> list[str]:
+        words = fold(text).split()
+        matches = self._scan(words, self.people, lambda span, start, end: len(span) < 5)
+        return list(dict.fromkeys(self.resolve_person(" ".join(words[m.start : m.end])) for m in matches))
+
+    def _scan(self, words: list[str], index: FuzzyIndex, cue_needed) -> list[Match]:
+        """Longest matches first, never overlapping; fuzzy only for spans of 7 characters or more."""
+        taken: set[int] = set()
+        matches = []
+        for size in range(min(MAX_SPAN_TOKENS, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                end = start + size
+                if taken & set(range(start, end)):
+                    continue
+                span = " ".join(words[start:end])
+                found = index.lookup(span, fuzzy=len(span) >= 7)
+                if not found or cue_needed(span, start, end):
+                    continue
+                distance = found[0][1]
+                taken |= set(range(start, end))
+                matches.append(Match(start, end, found[0][0], distance))
+        return sorted(matches, key=lambda match: match.start)
+
+
+def title_variants(title: str) -> set[str]:
+    """How people write a title: 'Star Wars: Episode IV - A New Hope' -> the whole, without the
+    article, and the part before the colon; alternate titles in parentheses are left out."""
+    head = re.sub(r"\s*\([^)]*\)", "", title).strip() or title
+    folded = fold(head)
+    variants = {folded, _ARTICLE.sub("", folded)}
+    if ":" in head:
+        before = fold(head.split(":", 1)[0])
+        if len(before) >= 4:
+            variants.add(before)
+    return {variant for variant in variants if variant}
+
+
+def _title_rank(distance: int, movie: GraphMovie, year: int | None) -> tuple:
+    year_off = 0 if year is None or movie.year is None else min(abs(movie.year - year), 2)
+    return (year_off if year is not None else 0, distance, -movie.rating_count)
+
+
+def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str) -> bool:
+    """Is this span too ordinary to be a title without something that says it is one?"""
+    ordinary = all(word in COMMON for word in span.split()) or (end - start == 1 and len(span) < 6)
+    if not ordinary:
+        return False
+    whole_request = start == 0 and (end == len(words) or _YEAR_AFTER.match(" ".join(words[end:end + 1])) is not None
+                                    and end + 1 == len(words))  # fmt: skip
+    cued = start > 0 and words[start - 1] in CUES_BEFORE
+    year_after = _YEAR_AFTER.match(" ".join(words[end : end + 1])) is not None
+    quoted = bool(re.search(r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']", fold_keep_quotes(raw)))
+    return not (whole_request or cued or year_after or quoted)
+
+
+def fold_keep_quotes(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9\"']+", " ", text)

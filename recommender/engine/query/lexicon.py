@@ -1,0 +1,83 @@
+"""Words for genres, decades and "less/more/no X" constraints: what the baseline reads with rules,
+and what the synthetic generator writes with. One table, so both speak the same language."""
+
+from __future__ import annotations
+
+import re
+
+from recommender.engine.query.gazetteer import fold
+
+# How people say a genre (folded words) -> the catalog genre.
+GENRE_WORDS: dict[str, str] = {
+    "action": "Action", "action packed": "Action", "shoot em up": "Action",
+    "adventure": "Adventure", "adventures": "Adventure",
+    "animated": "Animation", "animation": "Animation", "cartoon": "Animation", "cartoons": "Animation",
+    "anime": "Animation",
+    "kids": "Children", "children": "Children", "childrens": "Children", "family friendly": "Children",
+    "for kids": "Children",
+    "comedy": "Comedy", "comedies": "Comedy", "funny": "Comedy", "hilarious": "Comedy", "comedic": "Comedy",
+    "crime": "Crime", "gangster": "Crime", "heist": "Crime", "mob": "Crime",
+    "documentary": "Documentary", "documentaries": "Documentary", "docs": "Documentary", "doc": "Documentary",
+    "drama": "Drama", "dramas": "Drama", "dramatic": "Drama",
+    "fantasy": "Fantasy", "fantasies": "Fantasy",
+    "noir": "Film-Noir", "film noir": "Film-Noir",
+    "horror": "Horror", "scary": "Horror", "slasher": "Horror", "horror movies": "Horror", "spooky": "Horror",
+    "imax": "IMAX",
+    "musical": "Musical", "musicals": "Musical",
+    "mystery": "Mystery", "mysteries": "Mystery", "whodunit": "Mystery", "whodunnit": "Mystery",
+    "romance": "Romance", "romantic": "Romance", "romcom": "Romance", "rom com": "Romance", "love story": "Romance",
+    "sci fi": "Sci-Fi", "scifi": "Sci-Fi", "science fiction": "Sci-Fi", "sf": "Sci-Fi",
+    "thriller": "Thriller", "thrillers": "Thriller", "suspense": "Thriller", "suspenseful": "Thriller",
+    "war": "War", "war movies": "War",
+    "western": "Western", "westerns": "Western", "cowboy": "Western",
+}  # fmt: skip
+DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
+                "seventies": 1970, "eighties": 1980, "nineties": 1990}  # fmt: skip
+NEGATIONS = ("no", "not", "nothing", "without", "except", "non", "never", "hate", "avoid", "skip", "anything but",
+             "but not", "not a", "not too", "none")  # fmt: skip
+_DECADE = re.compile(r"\b(?:(1[89]|20)?([0-9])0)\s?s\b")
+_STOP_AT = r"(?=\s+(?:and|but|or|than|please|pls|plz|lol)\b|$)"
+_LESS = re.compile(r"\b(?:less|not too|not so|without too much|fewer|not as)\s+([a-z][a-z ]{1,30}?)" + _STOP_AT)
+_MORE = re.compile(r"\b(?:more|extra|even more)\s+([a-z][a-z ]{1,30}?)" + _STOP_AT)
+
+
+def genres_in(text: str) -> tuple[list[str], list[str]]:
+    """(wanted genres, excluded genres): a genre word right after a negation ("no horror",
+    "nothing animated", "anything but westerns") is excluded."""
+    words = fold(text).split()
+    wanted, excluded = [], []
+    taken: set[int] = set()
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            if taken & set(range(start, start + size)):
+                continue
+            genre = GENRE_WORDS.get(" ".join(words[start : start + size]))
+            if genre is None:
+                continue
+            taken |= set(range(start, start + size))
+            before = " ".join(words[max(0, start - 3) : start])
+            negated = any(re.search(rf"\b{negation}( \w+)?$", before) for negation in NEGATIONS)
+            (excluded if negated else wanted).append(genre)
+    return list(dict.fromkeys(wanted)), list(dict.fromkeys(excluded))
+
+
+def decades_in(text: str) -> list[int]:
+    """'80s', "'80s", 'the 1980s', 'eighties' -> [1980]; a two-digit decade below 20 means the 2000s."""
+    folded = fold(text)
+    found = []
+    for match in _DECADE.finditer(folded):
+        century, digit = match.group(1), int(match.group(2))
+        if century:
+            found.append(int(century) * 100 + digit * 10)
+        else:
+            found.append((2000 if digit <= 2 else 1900) + digit * 10)
+    found += [decade for word, decade in DECADE_WORDS.items() if re.search(rf"\b{word}\b", folded)]
+    return list(dict.fromkeys(found))
+
+
+def less_more_in(text: str) -> tuple[list[str], list[str]]:
+    """'but less gory', 'not too long', 'more action' -> (['gory', 'long'], ['action'])."""
+    folded = fold(text)
+    less = [match.group(1).strip() for match in _LESS.finditer(folded)]
+    more = [match.group(1).strip() for match in _MORE.finditer(folded) if not match.group(1).startswith("like")]
+    return list(dict.fromkeys(less)), list(dict.fromkeys(more))
