@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommender import api, views
+from recommender import api, query_api, views
 
 site_urlpatterns = [
     path("movies/<int:movie_id>/", views.movie_page, name="movie"),
@@ -13,4 +13,5 @@ api_urlpatterns = [
     path("me/feed/", api.MyFeedApi.as_view(), name="api-my-feed"),
     path("movies/<int:pk>/similar/", api.SimilarMoviesApi.as_view(), name="api-movie-similar"),
     path("search/", api.SearchApi.as_view(), name="api-search"),
+    path("query/parse/", query_api.QueryParseApi.as_view(), name="api-query-parse"),
 ]

@@ -1,5 +1,6 @@
 """The catalog as the query parser's knowledge graph (recommender/engine/query/graph.py), read in
-four queries. Cached per process for a while: the gazetteer is rebuilt when movies were added."""
+a few queries. Cached per process: rebuilt when movies were added or removed (count and highest id
+change), and at least every CACHE_SECONDS so renames show up."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import time
 from collections import defaultdict
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, Max
 
 from catalog.models import Credit, Movie
 from recommender.engine.query.gazetteer import Gazetteer
 from recommender.engine.query.graph import CatalogGraph, GraphMovie
 
 CACHE_SECONDS = 600
-_cached: dict[str, tuple[float, int, object]] = {}
+_cached: dict[str, tuple[float, tuple, object]] = {}
 
 
 def catalog_graph() -> CatalogGraph:
@@ -38,13 +40,10 @@ def catalog_graph() -> CatalogGraph:
 def catalog_gazetteer() -> tuple[CatalogGraph, Gazetteer]:
     """The graph and its gazetteer, built once per process and again after CACHE_SECONDS if the catalog grew."""
     now = time.monotonic()
+    stamp = tuple(Movie.objects.aggregate(count=Count("id"), last=Max("id")).values())
     cached = _cached.get("gazetteer")
-    if cached is None or now - cached[0] > CACHE_SECONDS:
-        size = Movie.objects.count()
-        if cached is None or cached[1] != size:
-            graph = catalog_graph()
-            cached = (now, size, (graph, Gazetteer(graph.movies.values(), graph.people)))
-        else:
-            cached = (now, size, cached[2])
+    if cached is None or cached[1] != stamp or now - cached[0] > CACHE_SECONDS:
+        graph = catalog_graph()
+        cached = (now, stamp, (graph, Gazetteer(graph.movies.values(), graph.people)))
         _cached["gazetteer"] = cached
     return cached[2]

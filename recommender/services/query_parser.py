@@ -9,6 +9,7 @@ because the classifier was fitted on those.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 
@@ -32,7 +33,7 @@ def query_parse(raw: object) -> tuple[ParsedQuery, str]:
     text = query_clean(raw)
     served = serving_model("query_parser")
     parser_name = f"baseline+query_parser-v{served[0].pk}" if served else "baseline+rules"
-    key = f"query-parse:{parser_name}:{query_key(text)}"[:250]
+    key = f"query-parse:{parser_name}:" + hashlib.sha256(query_key(text).encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return _from_dict(cached), parser_name

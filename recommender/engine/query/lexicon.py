@@ -36,7 +36,7 @@ DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 
 NEGATIONS = ("no", "not", "nothing", "without", "except", "non", "never", "hate", "avoid", "skip", "anything but",
              "but not", "not a", "not too", "none")  # fmt: skip
 _DECADE = re.compile(r"\b(?:(1[89]|20)?([0-9])0)\s?s\b")
-_STOP_AT = r"(?=\s+(?:and|but|or|than|please|pls|plz|lol)\b|$)"
+_STOP_AT = r"(?=\s+(?:and|but|or|than|please|pls|plz|lol|no|not|from|with|in|for|like)\b|$)"
 _LESS = re.compile(r"\b(?:less|not too|not so|without too much|fewer|not as)\s+([a-z][a-z ]{1,30}?)" + _STOP_AT)
 _MORE = re.compile(r"\b(?:more|extra|even more)\s+([a-z][a-z ]{1,30}?)" + _STOP_AT)
 
@@ -76,8 +76,9 @@ def decades_in(text: str) -> list[int]:
 
 
 def less_more_in(text: str) -> tuple[list[str], list[str]]:
-    """'but less gory', 'not too long', 'more action' -> (['gory', 'long'], ['action'])."""
-    folded = fold(text)
-    less = [match.group(1).strip() for match in _LESS.finditer(folded)]
-    more = [match.group(1).strip() for match in _MORE.finditer(folded) if not match.group(1).startswith("like")]
+    """'but less gory', 'not too long', 'more action' -> (['gory', 'long'], ['action']); a phrase
+    ends at punctuation or at a joining word ("less gory, no horror": only "gory")."""
+    clauses = [fold(clause) for clause in re.split(r"[,.;:!?()]", text)]
+    less = [match.group(1).strip() for clause in clauses for match in _LESS.finditer(clause)]
+    more = [match.group(1).strip() for clause in clauses for match in _MORE.finditer(clause)]
     return list(dict.fromkeys(less)), list(dict.fromkeys(more))

@@ -87,8 +87,11 @@ class Generator:
         rng = random.Random(self.seed)
         examples = []
         for split, fraction in zip(SPLITS, FRACTIONS, strict=True):
-            wanted = round(count * fraction)
-            while sum(1 for example in examples if example.split == split) < wanted:
+            wanted, made, attempts = round(count * fraction), 0, 0
+            while made < wanted:
+                attempts += 1
+                if attempts > 50 * wanted:
+                    raise ValueError(f"the catalog is too small to fill the {split} split's templates")
                 intent = "rec" if rng.random() < 0.55 else "non_rec"
                 if not self.templates[split][intent]:
                     intent = "non_rec" if intent == "rec" else "rec"
@@ -96,6 +99,7 @@ class Generator:
                 example = self._fill(rng, split, intent, template_id, pattern)
                 if example is not None:
                     examples.append(example)
+                    made += 1
         return examples
 
     def _fill(self, rng: random.Random, split: str, intent: str, template_id: str, pattern: str) -> Example | None:
@@ -117,6 +121,8 @@ class Generator:
     def _slot(self, rng, split, slot, labels, movie_ids):
         if slot in ("title", "title2"):
             movie = self._movie(rng, split, exclude=movie_ids)
+            if movie is None:
+                return None
             movie_ids.append(movie.id)
             labels["titles"].append({"id": movie.id, "title": movie.title, "year": movie.year})
             return self._typed_title(rng, movie)
@@ -162,6 +168,8 @@ class Generator:
         raise ValueError(f"unknown slot {{{slot}}}")
 
     def _movie(self, rng, split, exclude=(), with_keywords=False) -> GraphMovie | None:
+        if not self.movies[split]:
+            return None
         for _ in range(50):
             movie = rng.choices(self.movies[split], weights=self.weights[split])[0]
             if movie.id not in exclude and (movie.keywords or not with_keywords):

@@ -1,0 +1,105 @@
+"""The query engine family without a database: schema checks, gazetteer, lexicon, generator."""
+
+import pytest
+
+from recommender.engine.query.gazetteer import Gazetteer
+from recommender.engine.query.graph import CatalogGraph, GraphMovie
+from recommender.engine.query.lexicon import decades_in, genres_in, less_more_in
+from recommender.engine.query.schema import ParsedQuery, QueryError, query_clean, query_key
+from recommender.engine.query.synth import SPLITS, Generator, manifest
+
+MOVIES = [
+    GraphMovie(1, "Heat", 1995, ("Action", "Crime"), ("heist", "bank robbery"), 170, ("Michael Mann",),
+               ("Al Pacino", "Robert De Niro"), ("Michael Mann",), 104),
+    GraphMovie(2, "Heat", 1986, ("Action",), (), 101, ("Dick Richards",), ("Burt Reynolds",), (), 2),
+    GraphMovie(3, "City Heat", 1984, ("Comedy",), (), 97, (), ("Clint Eastwood",), (), 1),
+    GraphMovie(4, "The Godfather", 1972, ("Crime", "Drama"), ("mafia", "heist"), 175, ("Francis Ford Coppola",),
+               ("Marlon Brando", "Al Pacino"), (), 200),
+    GraphMovie(5, "Date Night", 2010, ("Comedy",), ("heist",), 88, ("Shawn Levy",), ("Steve Carell",), (), 20),
+    GraphMovie(6, "Alien", 1979, ("Horror", "Sci-Fi"), ("alien", "space"), 117, ("Ridley Scott",),
+               ("Sigourney Weaver",), (), 100),
+    GraphMovie(7, "Star Wars: Episode IV - A New Hope", 1977, ("Sci-Fi",), ("space",), 121, ("George Lucas",),
+               ("Mark Hamill",), ("George Lucas",), 300),
+]  # fmt: skip
+MORE = [GraphMovie(100 + n, f"Invented Picture {n}", 1950 + n, ("Drama",), (f"theme {n % 7}",), 90,
+                   (f"Director {n % 9}",), (f"Actor {n % 11}", f"Actor {n % 13}"), (f"Writer {n % 5}",), n)
+        for n in range(80)]  # fmt: skip
+GRAPH = CatalogGraph({movie.id: movie for movie in MOVIES + MORE})
+GAZETTEER = Gazetteer(GRAPH.movies.values(), GRAPH.people)
+
+
+@pytest.mark.parametrize(
+    ("typed", "year", "expected"),
+    [("heat", None, 1), ("Heat 1995", None, 1), ("heat (1986)", None, 2), ("heat", 1987, 2), ("godfathr", None, 4),
+     ("the godfather", None, 4), ("godfather", None, 4), ("star wars", None, 7), ("A New Hope", None, None)],
+)  # fmt: skip
+def test_a_typed_title_resolves_to_the_movie_meant_remakes_by_year(typed, year, expected):
+    movie = GAZETTEER.resolve_title(typed, year)
+    assert (movie.id if movie else None) == expected
+
+
+def test_scanning_needs_a_cue_for_titles_made_of_everyday_words():
+    titles = lambda text: [movie.id for movie, _ in GAZETTEER.find_titles(text)]  # noqa: E731
+    assert titles("i need smth for date night lol") == []
+    assert titles("have you seen date night") == [5]
+    assert titles("who directed heat?") == [1]
+    assert titles("something like Alien but less gory") == [6]
+    assert titles("City Heat or heat 1986") == [3, 2]
+
+
+def test_people_are_found_by_full_name_with_typos_and_by_well_known_surnames_only():
+    assert GAZETTEER.find_people("movies by michal mann") == ["Michael Mann"]
+    assert GAZETTEER.resolve_person("Al Pacino") == "Al Pacino"
+    assert GAZETTEER.find_people("a movie with a man") == []
+
+
+def test_the_lexicon_reads_wanted_and_excluded_genres_decades_and_constraints():
+    assert genres_in("no horror please, sci fi from the nineties") == (["Sci-Fi"], ["Horror"])
+    assert genres_in("nothing animated, anything but westerns") == ([], ["Animation", "Western"])
+    assert decades_in("80s or the 1970s or early 2000s, the sixties") == [1980, 1970, 2000, 1960]
+    assert less_more_in("like alien but less gory and more jokes") == (["gory"], ["jokes"])
+
+
+def test_parses_from_any_source_are_checked_against_the_contract():
+    labels = {"intent": "rec", "genres": ["sci fi", "Space Opera", 3], "decades": [1987, "x", 3000],
+              "people": [{"name": "Al Pacino", "role": "hero"}, "junk"], "constraints": "no"}  # fmt: skip
+    parse = ParsedQuery.from_labels(labels)
+    assert (parse.genres, parse.decades, parse.people[0].role) == (["Sci-Fi"], [1980], None)
+    assert parse.constraints.exclude_genres == [] and len(parse.people) == 1
+    with pytest.raises(ValueError, match="intent"):
+        ParsedQuery.from_labels({"intent": "buy"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("", "empty"), ("   \n ", "empty"), ("a" * 5000, "limit is 500"), ("heat\x00", "control characters"),
+     ("bell\x07", "control characters"), (None, "must be a string"), (["heat"], "must be a string")],
+)  # fmt: skip
+def test_bad_requests_are_refused_with_a_message(raw, message):
+    with pytest.raises(QueryError, match=message):
+        query_clean(raw)
+
+
+def test_cleaning_keeps_the_words_and_the_cache_key_ignores_case_and_punctuation():
+    assert query_clean("  Heat\t(1995)?\n") == "Heat (1995)?"
+    assert query_key("HEAT (1995)?!") == query_key("heat 1995")
+
+
+def test_generated_requests_are_deterministic_labelled_from_the_catalog_and_split_apart():
+    examples = Generator(GRAPH, seed=7).generate(600)
+    again = Generator(GRAPH, seed=7).generate(600)
+    assert [e.text for e in examples] == [e.text for e in again]
+    assert {e.split for e in examples} == set(SPLITS) and len(examples) == 600
+    for split in SPLITS:  # no template or movie is shared between splits
+        others = [e for e in examples if e.split != split]
+        mine = [e for e in examples if e.split == split]
+        assert not {e.template for e in mine} & {e.template for e in others}
+        assert not {m for e in mine for m in e.movie_ids} & {m for e in others for m in e.movie_ids}
+    for example in examples:
+        for title in example.labels["titles"]:
+            assert GRAPH.movies[title["id"]].title == title["title"]
+        for person in example.labels["people"]:
+            assert person["role"] in GRAPH.people[person["name"]]
+    described = manifest(examples, seed=7)
+    assert described["count"] == 600 and described["generator_version"] >= 1
+    assert sum(counts["examples"] for counts in described["counts"].values()) == 600
