@@ -36,6 +36,7 @@ run: setup
 	$(PY) manage.py embed --queue
 	$(PY) manage.py llm_setup
 	$(PY) manage.py train reranker --if-missing --queue
+	$(PY) manage.py train query_parser --if-missing --queue
 	$(PY) manage.py train enricher --if-missing --queue
 	$(PY) manage.py enrich --queue
 	$(PY) manage.py collectstatic --noinput --verbosity 0
