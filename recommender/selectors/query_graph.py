@@ -44,6 +44,6 @@ def catalog_gazetteer() -> tuple[CatalogGraph, Gazetteer]:
     cached = _cached.get("gazetteer")
     if cached is None or cached[1] != stamp or now - cached[0] > CACHE_SECONDS:
         graph = catalog_graph()
-        cached = (now, stamp, (graph, Gazetteer(graph.movies.values(), graph.people)))
+        cached = (now, stamp, (graph, Gazetteer.for_graph(graph)))
         _cached["gazetteer"] = cached
     return cached[2]

@@ -42,7 +42,7 @@ def feed_refresh_for_user(*, user_id: int, co_ratings: CoRatings | None = None) 
         if written_preferences().filter(user_id=user_id).exists():
             return _words_feed_write(user_id, ratings, as_of, version)
         UserFeed.objects.filter(user_id=user_id).delete()
-        feed_cache_invalidate(user_id=user_id)
+        user_generation_bump(user_id)  # the cached feed document retires
         return None
     return _feed_write(user_id, ratings, as_of, version, model, co_ratings or _recent_co_ratings(version.pk))
 
@@ -125,13 +125,8 @@ def _feed_store(user_id: int, ratings, as_of, version: ModelVersion, candidates,
             },
         )
         language_order_write(feed=feed, ratings=ratings)
-        transaction.on_commit(lambda: feed_cache_invalidate(user_id=user_id))
+        transaction.on_commit(lambda: user_generation_bump(user_id))  # the cached feed document retires
     return feed
-
-
-def feed_cache_invalidate(*, user_id: int) -> None:
-    """Retire the user's cached feed document (see selectors.feed_document); call after commit."""
-    user_generation_bump(user_id)
 
 
 DEBOUNCE_SECONDS = 2

@@ -10,22 +10,20 @@ because the classifier was fitted on those.
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 
 from django.core.cache import cache
 
 from recommender.engine.query.baseline import BaselineParser
-from recommender.engine.query.schema import Constraints, ParsedQuery, PersonRef, TitleRef, query_clean, query_key
+from recommender.engine.query.schema import ParsedQuery, query_clean, query_key
 from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.selectors.query_graph import catalog_gazetteer
 from recommender.services.registry import serving_model
 
-logger = logging.getLogger(__name__)
-
 CACHE_SECONDS = 24 * 3600
-_encoder_lock = threading.Lock()
+_lock = threading.Lock()
 _encoder: Embedder | None = None
+_parser: tuple[tuple, BaselineParser] | None = None  # ((gazetteer, version id), parser)
 
 
 def query_parse(raw: object) -> tuple[ParsedQuery, str]:
@@ -36,41 +34,31 @@ def query_parse(raw: object) -> tuple[ParsedQuery, str]:
     key = f"query-parse:{parser_name}:" + hashlib.sha256(query_key(text).encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
-        return _from_dict(cached), parser_name
-    graph, gazetteer = catalog_gazetteer()
-    parser = BaselineParser(gazetteer, served[1] if served else None, _encode, themes=_themes(graph))
-    parse = parser.parse(text)
+        return ParsedQuery.from_dict(cached), parser_name
+    parse = _serving_parser(served).parse(text)
     cache.set(key, parse.to_dict(), CACHE_SECONDS)
     return parse, parser_name
 
 
-def _encode(texts: list[str]):
+def query_encoder() -> Embedder:
+    """The bundled MiniLM, loaded once per process: the intent classifier's vectors always come from it."""
     global _encoder
-    with _encoder_lock:
+    with _lock:
         if _encoder is None:
             _encoder = Embedder(default_model_path(), name="minilm-query")
-    return _encoder.encode(texts)
+        return _encoder
 
 
-_theme_cache: dict[int, set[str]] = {}
+def _encode(texts: list[str]):
+    return query_encoder().encode(texts)
 
 
-def _themes(graph) -> set[str]:
-    """TMDB keywords that at least three movies share: the theme vocabulary (cached per graph)."""
-    if id(graph) not in _theme_cache:
-        _theme_cache.clear()
-        _theme_cache[id(graph)] = {keyword for keyword, count in graph.keyword_counts().items() if count >= 3}
-    return _theme_cache[id(graph)]
-
-
-def _from_dict(data: dict) -> ParsedQuery:
-    return ParsedQuery(
-        intent=data["intent"],
-        titles=[TitleRef(**title) for title in data["titles"]],
-        people=[PersonRef(**person) for person in data["people"]],
-        genres=data["genres"],
-        themes=data["themes"],
-        decades=data["decades"],
-        plot=data["plot"],
-        constraints=Constraints(**data["constraints"]),
-    )
+def _serving_parser(served) -> BaselineParser:
+    """The parser for this catalog and classifier version, built once (themes and indexes are not free)."""
+    global _parser
+    graph, gazetteer = catalog_gazetteer()
+    key = (gazetteer, served[0].pk if served else None)
+    if _parser is None or _parser[0] != key:
+        classifier = served[1] if served else None  # without one no vector is needed: MiniLM loads only on use
+        _parser = (key, BaselineParser(gazetteer, classifier, _encode, graph.themes()))
+    return _parser[1]

@@ -16,9 +16,9 @@ from pathlib import Path
 from recommender.engine.query.baseline import BaselineParser, IntentClassifier
 from recommender.engine.query.gazetteer import Gazetteer
 from recommender.engine.query.synth import Generator, manifest
-from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.models import ModelVersion, TrainingRun
 from recommender.selectors.query_graph import catalog_graph
+from recommender.services.query_parser import query_encoder
 from recommender.services.registry import model_version_publish
 from training.services.gate import promotion_gate
 from training.services.query_data import examples_rows, parser_scores
@@ -51,7 +51,7 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     validation = [example for example in examples if example.split == "validation"]
     reporter.step(10, f"{len(examples)} synthetic requests (seed {p['seed']}): {len(train_split)} train, "
                       f"{len(validation)} validation; encoding with MiniLM")  # fmt: skip
-    encoder = Embedder(default_model_path(), name="minilm-query")
+    encoder = query_encoder()
     texts = [example.text for example in train_split]
 
     def encoded(done: int) -> None:
@@ -61,8 +61,7 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     vectors = encoder.encode(texts, progress=encoded)
     classifier = IntentClassifier().fit(vectors, [example.labels["intent"] for example in train_split], c=p["c"])
     reporter.step(75, "measuring on the validation split")
-    themes = {keyword for keyword, count in graph.keyword_counts().items() if count >= 3}
-    parser = BaselineParser(Gazetteer(graph.movies.values(), graph.people), classifier, encoder.encode, themes)
+    parser = BaselineParser(Gazetteer.for_graph(graph), classifier, encoder.encode, graph.themes())
     scores = parser_scores(parser.parse_many, examples_rows(validation))
     metrics = {"intent_f1": round(scores["intent_f1"], 5)}
     metrics |= {f"{kind}_f1": round(value["f1"], 5) for kind, value in scores["entities"].items()}

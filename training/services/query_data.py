@@ -13,6 +13,7 @@ from django.conf import settings
 
 from catalog.models import Movie
 from recommender.engine.query.metrics import entity_scores, gold_sets, intent_macro_f1, predicted_sets
+from recommender.engine.query.schema import ParsedQuery
 from recommender.engine.query.synth import GENERATOR_VERSION, SPLITS, Example, Generator, manifest
 from recommender.selectors.query_graph import catalog_graph
 
@@ -83,7 +84,7 @@ def parser_scores(parse_many, rows: list[tuple[str, str, dict]], *, batch_size: 
     scores = {
         "intent_f1": intent_macro_f1([intent for _, intent, _ in rows], [parse.intent for parse in parses]),
         "entities": entity_scores([gold for _, _, gold in rows], [predicted_sets(parse) for parse in parses]),
-        "valid": sum(getattr(parse, "valid", True) for parse in parses) / max(len(parses), 1),
+        "valid": sum(_valid(parse) for parse in parses) / max(len(parses), 1),
         "rows": len(rows),
     }
     sample = texts[:: max(1, len(texts) // 100)][:100]
@@ -95,3 +96,11 @@ def parser_scores(parse_many, rows: list[tuple[str, str, dict]], *, batch_size: 
         timings.append((time.perf_counter() - started) * 1000)
     scores["latency_ms"] = {"p50": float(np.percentile(timings, 50)), "p95": float(np.percentile(timings, 95))}
     return scores
+
+
+def _valid(parse: ParsedQuery) -> bool:
+    """Does the parse survive the contract's checks unchanged (schema.ParsedQuery.from_labels)?"""
+    try:
+        return ParsedQuery.from_labels(parse.to_dict(), parse.titles) == parse
+    except ValueError:
+        return False

@@ -70,6 +70,7 @@ class BaselineParser:
     def __init__(
         self, gazetteer: Gazetteer, classifier: IntentClassifier | None, encode: Callable, themes: Iterable[str]
     ) -> None:
+        """`themes`: the catalog's theme vocabulary (CatalogGraph.themes())."""
         self.gazetteer, self.classifier, self.encode = gazetteer, classifier, encode
         self.themes = {
             theme for theme in themes if len(theme) >= 4 and theme not in GENRE_WORDS and theme not in COMMON

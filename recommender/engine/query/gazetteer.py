@@ -13,9 +13,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from recommender.engine.query.graph import GraphMovie
+from recommender.engine.query.graph import CatalogGraph, GraphMovie
 
 MAX_SPAN_TOKENS = 8
 _ARTICLE = re.compile(r"^(the|a|an) ")
@@ -101,14 +100,6 @@ class FuzzyIndex:
         return [(candidate, distance) for candidate, distance in scored if distance == best]
 
 
-@dataclass(frozen=True)
-class Match:
-    start: int  # token offsets in the folded text
-    end: int
-    value: object
-    distance: int  # edit distance of the typed words to the catalog name
-
-
 class Gazetteer:
     """Movie titles and people's names of a catalog, for resolving and scanning."""
 
@@ -128,6 +119,10 @@ class Gazetteer:
         for surname, names in surnames.items():
             if len(names) == 1 and len(surname) >= 5 and surname not in COMMON and surname not in self.titles.exact:
                 self.people.add(surname, names[0])
+
+    @classmethod
+    def for_graph(cls, graph: CatalogGraph) -> Gazetteer:
+        return cls(graph.movies.values(), graph.people)
 
     # --- resolving a span a parser extracted ------------------------------------------------------
 
@@ -160,21 +155,20 @@ class Gazetteer:
         def cue_needed(span: str, start: int, end: int) -> bool:
             return _needs_cue(span, words, start, end, text)
 
-        for match in self._scan(words, self.titles, cue_needed):
-            after = " ".join(words[match.end : match.end + 1])
-            year_match = _YEAR_AFTER.match(after)
+        for start, end in self._scan(words, self.titles, cue_needed):
+            year_match = _YEAR_AFTER.match(" ".join(words[end : end + 1]))
             year = int(year_match.group(1)) if year_match else None
-            phrase = " ".join(words[match.start : match.end])
-            found.append((self.resolve_title(phrase, year), year))
+            found.append((self.resolve_title(" ".join(words[start:end]), year), year))
         return [(movie, year) for movie, year in found if movie is not None]
 
     def find_people(self, text: str) -> list[str]:
         words = fold(text).split()
-        matches = self._scan(words, self.people, lambda span, start, end: len(span) < 5)
-        return list(dict.fromkeys(self.resolve_person(" ".join(words[m.start : m.end])) for m in matches))
+        spans = self._scan(words, self.people, lambda span, start, end: len(span) < 5)
+        return list(dict.fromkeys(self.resolve_person(" ".join(words[start:end])) for start, end in spans))
 
-    def _scan(self, words: list[str], index: FuzzyIndex, cue_needed) -> list[Match]:
-        """Longest matches first, never overlapping; fuzzy only for spans of 7 characters or more."""
+    def _scan(self, words: list[str], index: FuzzyIndex, cue_needed) -> list[tuple[int, int]]:
+        """(start, end) word offsets of the index's phrases in `words`: longest first, never
+        overlapping, in text order; fuzzy only for spans of 7 characters or more."""
         taken: set[int] = set()
         matches = []
         for size in range(min(MAX_SPAN_TOKENS, len(words)), 0, -1):
@@ -183,13 +177,11 @@ class Gazetteer:
                 if taken & set(range(start, end)):
                     continue
                 span = " ".join(words[start:end])
-                found = index.lookup(span, fuzzy=len(span) >= 7)
-                if not found or cue_needed(span, start, end):
+                if not index.lookup(span, fuzzy=len(span) >= 7) or cue_needed(span, start, end):
                     continue
-                distance = found[0][1]
                 taken |= set(range(start, end))
-                matches.append(Match(start, end, found[0][0], distance))
-        return sorted(matches, key=lambda match: match.start)
+                matches.append((start, end))
+        return sorted(matches)
 
 
 def title_variants(title: str) -> set[str]:

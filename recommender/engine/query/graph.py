@@ -42,9 +42,10 @@ class CatalogGraph:
                         people[name][role].append(movie.id)
             self.people = {name: dict(roles) for name, roles in people.items()}
 
-    def keyword_counts(self) -> dict[str, int]:
+    def themes(self, min_movies: int = 3) -> set[str]:
+        """TMDB keywords at least `min_movies` movies share: the theme vocabulary of requests."""
         counts: dict[str, int] = defaultdict(int)
         for movie in self.movies.values():
             for keyword in movie.keywords:
                 counts[keyword] += 1
-        return dict(counts)
+        return {keyword for keyword, count in counts.items() if count >= min_movies}

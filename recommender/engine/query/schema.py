@@ -83,6 +83,20 @@ class ParsedQuery:
         return asdict(self)
 
     @classmethod
+    def from_dict(cls, data: dict) -> ParsedQuery:
+        """The inverse of to_dict (a cached parse), trusted: it was validated when it was made."""
+        return cls(
+            intent=data["intent"],
+            titles=[TitleRef(**title) for title in data["titles"]],
+            people=[PersonRef(**person) for person in data["people"]],
+            genres=data["genres"],
+            themes=data["themes"],
+            decades=data["decades"],
+            plot=data["plot"],
+            constraints=Constraints(**data["constraints"]),
+        )
+
+    @classmethod
     def from_labels(cls, labels: dict, titles: list[TitleRef] | None = None) -> ParsedQuery:
         """A validated parse from loosely typed labels (a model's output, a data set row).
 

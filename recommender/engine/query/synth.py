@@ -79,8 +79,7 @@ class Generator:
                     continue  # walk-on parts: nobody searches for them
                 self.people[split_of("person", name, seed)][role].append(name)
         self.title_counts = Counter(movie.title for movie in graph.movies.values())
-        counts = graph.keyword_counts()
-        self.themes = sorted(k for k, n in counts.items() if n >= min_theme_movies and 4 <= len(k) <= 30)
+        self.themes = sorted(theme for theme in graph.themes(min_theme_movies) if 4 <= len(theme) <= 30)
 
     def generate(self, count: int) -> list[Example]:
         """`count` examples, split in FRACTIONS, about 55% rec, each with its split's parts only."""

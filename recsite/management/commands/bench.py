@@ -26,9 +26,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
+from catalog.changes import user_generation_bump
 from catalog.models import Movie
 from recommender.models import UserFeed
-from recommender.services.feeds import feed_cache_invalidate
 
 LUA_SCRIPT = Path(settings.BASE_DIR) / "scripts" / "bench.lua"
 SEARCHES = [
@@ -87,7 +87,7 @@ class Command(BaseCommand):
                         paths_file = self._paths(folder, paths)
                         self._wrk(port, concurrency, 2, tokens_file, paths_file, warmup=True)
                         for user_id in user_ids:  # every row starts with each user's cached feed retired
-                            feed_cache_invalidate(user_id=user_id)
+                            user_generation_bump(user_id)
                         rows.append((name, concurrency, self._wrk(port, concurrency, seconds, tokens_file, paths_file)))
         finally:
             server.terminate()

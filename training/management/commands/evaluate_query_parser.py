@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from recommender.engine.query.baseline import BaselineParser
 from recommender.engine.query.gazetteer import Gazetteer
 from recommender.engine.query.synth import Generator
-from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.selectors.query_graph import catalog_graph
+from recommender.services.query_parser import query_encoder
 from recommender.services.registry import serving_model
 from training.services.query_data import HANDWRITTEN, examples_rows, handwritten_rows, parser_scores
 
@@ -38,9 +38,7 @@ class Command(BaseCommand):
             raise CommandError("the catalog is empty; run import_bundled first")
         test = [example for example in Generator(graph, seed=seed).generate(examples) if example.split == "test"]
         sets = {"synthetic test": examples_rows(test), "hand-written": handwritten_rows(handwritten)}
-        gazetteer = Gazetteer(graph.movies.values(), graph.people)
-        themes = {keyword for keyword, count in graph.keyword_counts().items() if count >= 3}
-        encoder = Embedder(default_model_path(), name="minilm-query")
+        gazetteer, themes, encoder = Gazetteer.for_graph(graph), graph.themes(), query_encoder()
         parsers = {"baseline-rules": BaselineParser(gazetteer, None, encoder.encode, themes)}
         served = serving_model("query_parser")
         if served:
