@@ -12,6 +12,6 @@ class ScriptedLLM(LLM):
         self.name = name
         self.seen = []  # every conversation it was asked, in order
 
-    def generate(self, conversations, *, max_new_tokens=96, temperature=0.0):
+    def generate(self, conversations, *, max_new_tokens=96, temperature=0.0, repetition_penalty=1.15):
         self.seen.extend(conversations)
         return [self.answers.pop(0) for _ in conversations]

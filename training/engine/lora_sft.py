@@ -9,6 +9,7 @@ Only the adapter is saved: a few MB next to the base model it belongs to.
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -29,10 +30,14 @@ class LoraConfig:
     target_modules: tuple[str, ...] = ("q_proj", "v_proj", "o_proj")
     quantize_4bit: bool = False  # QLoRA: only with CUDA
     seed: int = 0
+    # "constant", or "cosine": linear warm-up over the first 5% of steps, then cosine decay to 10% of lr
+    schedule: str = "constant"
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1 or self.lr <= 0 or self.rank < 1 or self.max_length < 32:
             raise ValueError("steps >= 1, batch_size >= 1, lr > 0, rank >= 1 and max_length >= 32 are required")
+        if self.schedule not in ("constant", "cosine"):
+            raise ValueError("schedule must be 'constant' or 'cosine'")
 
 
 def tokenize_example(
@@ -79,6 +84,7 @@ def sft_lora(
         ),
     )  # fmt: skip
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _lr_factor(config, step))
     encoded = [tokenize_example(tokenizer, conv, answer, config.max_length) for conv, answer in examples]
     order = random.Random(config.seed)
     model.train()
@@ -94,6 +100,7 @@ def sft_lora(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
+        scheduler.step()
         optimizer.zero_grad()
         if progress:
             progress(step, config.steps, loss.item())
@@ -101,6 +108,16 @@ def sft_lora(
     model.save_pretrained(output)
     (output / "training.json").write_text(json.dumps({**asdict(config), "examples": len(examples)}, indent=2))
     return output
+
+
+def _lr_factor(config: LoraConfig, step: int) -> float:
+    if config.schedule == "constant":
+        return 1.0
+    warmup = max(1, config.steps // 20)
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, config.steps - warmup)
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 def _load_base(base_model: Path, config: LoraConfig, device: str):

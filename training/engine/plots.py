@@ -32,3 +32,29 @@ def metrics_bar_chart(results: dict[str, dict[str, float]], title: str) -> bytes
     figure.savefig(buffer, format="png")
     plt.close(figure)
     return buffer.getvalue()
+
+
+def loss_curve_png(losses: list[float], title: str) -> bytes:
+    """Training loss per step (and its running mean over ~5% of the steps); returns PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
+    steps = np.arange(1, len(losses) + 1)
+    axes.plot(steps, losses, linewidth=0.8, alpha=0.5, label="loss per step")
+    window = max(1, len(losses) // 20)
+    if len(losses) >= window > 1:
+        smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+        axes.plot(steps[window - 1 :], smooth, linewidth=1.8, label=f"mean of {window} steps")
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss (answer tokens)")
+    axes.set_title(title, fontsize=10)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()

@@ -39,9 +39,15 @@ class LLM:
     name: str = "llm"
 
     def generate(
-        self, conversations: Sequence[Conversation], *, max_new_tokens: int = 96, temperature: float = 0.0
+        self,
+        conversations: Sequence[Conversation],
+        *,
+        max_new_tokens: int = 96,
+        temperature: float = 0.0,
+        repetition_penalty: float = 1.15,
     ) -> list[str]:
-        """Greedy when temperature is 0 (the default: reproducible); sampled otherwise (for retries)."""
+        """Greedy when temperature is 0 (the default: reproducible); sampled otherwise (for retries).
+        The repetition penalty keeps prose from looping; answers that copy from the prompt turn it off (1.0)."""
         raise NotImplementedError
 
     def choice_logprobs(self, conversations: Sequence[Conversation], choices: Sequence[str]) -> np.ndarray:
@@ -89,6 +95,7 @@ class LocalLLM(LLM):
         device: str | None = None,
         load_in_4bit: bool = False,
         batch_size: int = 8,
+        cpu_int8: bool = False,
     ) -> None:
         self.model_path = Path(model_path)
         self.adapter_path = Path(adapter_path) if adapter_path else None
@@ -96,6 +103,9 @@ class LocalLLM(LLM):
         self.device = device
         self.load_in_4bit = load_in_4bit
         self.batch_size = batch_size
+        # On a CPU, int8 weights for every linear layer (dynamic quantization): measured on 2 cores,
+        # SmolLM2-135M generated a token in 23 ms instead of 70 ms (fp32). Ignored on CUDA.
+        self.cpu_int8 = cpu_int8
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -138,6 +148,8 @@ class LocalLLM(LLM):
                 model = model.merge_and_unload()  # plain weights again: generation as fast as the base
         if not self.load_in_4bit:
             model = model.to(device)
+        if self.cpu_int8 and device == "cpu":
+            model = _int8_linear_layers(model)
         model.eval()
         return model, tokenizer
 
@@ -148,7 +160,12 @@ class LocalLLM(LLM):
         return {key: value.to(model.device) for key, value in batch.items()}
 
     def generate(
-        self, conversations: Sequence[Conversation], *, max_new_tokens: int = 96, temperature: float = 0.0
+        self,
+        conversations: Sequence[Conversation],
+        *,
+        max_new_tokens: int = 96,
+        temperature: float = 0.0,
+        repetition_penalty: float = 1.15,
     ) -> list[str]:
         import torch
 
@@ -162,7 +179,7 @@ class LocalLLM(LLM):
                     max_new_tokens=max_new_tokens,
                     do_sample=temperature > 0,
                     **({"temperature": temperature, "top_p": 0.95} if temperature > 0 else {}),
-                    repetition_penalty=1.15,
+                    repetition_penalty=repetition_penalty,
                     pad_token_id=tokenizer.pad_token_id,
                 )
             new_tokens = generated[:, batch["input_ids"].shape[1] :]
@@ -181,6 +198,18 @@ class LocalLLM(LLM):
                 logits = model(**batch).logits[:, -1, :].float()  # left padding: the last column is the next token
             rows.append(torch.log_softmax(logits, dim=-1)[:, choice_ids].cpu().numpy())
         return np.vstack(rows) if rows else np.empty((0, len(choices)), dtype=np.float32)
+
+
+def _int8_linear_layers(model):
+    """Dynamic int8 quantization of the linear layers (weights int8, activations quantized per batch).
+    torch marks the eager API deprecated in favour of torchao, which is not installed; torch is pinned."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def _single_token(tokenizer, choice: str) -> int:
@@ -217,7 +246,12 @@ class OpenAICompatibleLLM(LLM):
             raise RuntimeError(f"LLM server answered {exc.code}: {exc.read()[:300]!r}") from exc
 
     def generate(
-        self, conversations: Sequence[Conversation], *, max_new_tokens: int = 96, temperature: float = 0.0
+        self,
+        conversations: Sequence[Conversation],
+        *,
+        max_new_tokens: int = 96,
+        temperature: float = 0.0,
+        repetition_penalty: float = 1.15,  # not part of the chat-completions API: the server's own setting holds
     ) -> list[str]:
         outputs = []
         for conversation in conversations:

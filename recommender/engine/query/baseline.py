@@ -52,13 +52,47 @@ class IntentClassifier:
 
 _ASKS_FOR_MOVIES = re.compile(r"\b(recommend|suggest|something|anything|movies|films|flicks|like|similar|watch|"
                               r"looking for|in the mood|show me|give me|best|top|good)\b")  # fmt: skip
+_QUESTION = re.compile(r"^(who|when|what year|what did|what was|what does|how long|how old|how many|what is|whats|is|"
+                       r"where|how do|how can|can i|"
+                       r"does|did|which)\b")  # fmt: skip
+_NOT_A_SEARCH = re.compile(r"^(hi|hello|hey|thanks|thank you|delete|log me|reset|change my)\b")
+# What a question asks, by its words (first match wins); used when the request is not a recommendation.
+_ASK_CUES = (
+    ("my_rating", r"\b(did i rate|i rated|my rating|have i (seen|rated|watched)|did i (see|watch))\b"),
+    ("site", r"\b(password|account|log ?out|log me|sign ?up|export|csv|watchlist|support|how do (half )?star|"
+             r"ratings work|delete my|my ratings|settings|email)\b"),
+    ("director", r"\b(directed|director|direct)\b"),
+    ("writer", r"\b(wrote|writer|written|screenplay|script)\b"),
+    ("cast", r"\b(cast|starred|starring|stars in|who is in|whos in|who plays|actors?|actress|lead)\b"),
+    ("runtime", r"\b(how long|runtime|run time|length|minutes|hours long)\b"),
+    ("year", r"\b(what year|when (did|was)|released|come out|came out|release date|how old is)\b"),
+    ("genre", r"\b(genre|what kind of (movie|film))\b"),
+    ("plot", r"\b(about|plot|summary|synopsis|storyline|happens in)\b"),
+    ("filmography", r"\b(filmography|films has|movies has|list (every|all)|what (movies|films) (has|did))\b"),
+    ("chat", r"^(hi|hello|hey|yo|thanks|thank you|good (morning|evening)|how are you)\b"),
+)  # fmt: skip
 
 
 def rule_intent(text: str) -> str:
-    """The intent when no trained classifier serves yet: words that ask for movies make it rec."""
+    """The intent when no trained classifier serves yet. A search box mostly gets searches, so a
+    request is rec unless it is phrased as a question or an account action without asking for movies."""
     folded = fold(text)
-    factual = re.match(r"^(who|when|what year|how long|how old|what is|whats|is|where|how do|how can)\b", folded)
-    return "rec" if _ASKS_FOR_MOVIES.search(folded) and not factual else "non_rec"
+    if _NOT_A_SEARCH.match(folded):
+        return "non_rec"
+    if _QUESTION.match(folded):
+        return "rec" if re.search(r"\b(recommend|suggest|something like|similar)\b", folded) else "non_rec"
+    return "rec"
+
+
+def rule_ask(text: str, intent: str, bare_title: bool) -> str | None:
+    """What a request asks, by its words: "who directed heat" -> director; a bare title -> lookup."""
+    folded = fold(text)
+    if bare_title:
+        return "lookup"
+    for ask, cue in _ASK_CUES:
+        if re.search(cue, folded) and (intent == "non_rec" or ask not in ("plot", "chat", "site")):
+            return ask
+    return "other" if intent == "non_rec" else None
 
 
 class BaselineParser:
@@ -87,13 +121,18 @@ class BaselineParser:
         return self.parse_many([text])[0]
 
     def entities(self, text: str, intent: str) -> ParsedQuery:
-        titles = [TitleRef(movie.id, movie.title, movie.year) for movie, _ in self.gazetteer.find_titles(text)]
+        found = self.gazetteer.find_titles(text)
+        titles = [TitleRef(movie.id, movie.title, movie.year) for movie, _ in found]
+        bare_title = len(found) == 1 and self.gazetteer.is_whole_title(text)
+        if bare_title:  # "heat 1995", "the matrix": someone looking for that movie
+            intent = "non_rec"
         wanted, excluded = genres_in(text)
         less, more = less_more_in(text)
         folded = fold(text)
         plot = _PLOT.search(folded)
         return ParsedQuery(
             intent=intent,
+            ask=rule_ask(text, intent, bare_title),
             titles=list(dict.fromkeys(titles)),
             people=[PersonRef(name, _role(folded, name)) for name in self.gazetteer.find_people(text) if name],
             genres=wanted,

@@ -22,7 +22,7 @@ _YEAR_AFTER = re.compile(r"^\s*\(?\s*((?:19|20)\d\d)\b")
 # Words before a title that make it one: "like X", "seen X", "who directed X".
 CUES_BEFORE = frozenset(
     """like liked love loved as than to watched seen saw enjoyed directed wrote in of is was
-    about similar vs versus called titled named movie film""".split()
+    about similar vs versus called titled named movie film rate rated""".split()
 )
 # Everyday words: a title made only of these needs a cue ("up", "her", "date night", "the movie").
 COMMON = frozenset(
@@ -44,17 +44,21 @@ def fold(text: str) -> str:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or limit + 1 as soon as it must exceed `limit`."""
+    """Edit distance with swapped neighbours as one edit (optimal string alignment), or limit + 1 as
+    soon as it must exceed `limit`. "hnery" is one typo away from "henry", not two."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
-    previous = list(range(len(b) + 1))
+    before, previous = None, list(range(len(b) + 1))
     for i, char_a in enumerate(a, 1):
         current = [i]
         for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if before is not None and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
         if min(current) > limit:
             return limit + 1
-        previous = current
+        before, previous = previous, current
     return previous[-1]
 
 
@@ -92,7 +96,7 @@ class FuzzyIndex:
         for gram in grams:
             for candidate in self._grams.get(gram, ()):
                 shared[candidate] += 1
-        need = max(1, len(grams) - 3 * budget)
+        need = max(1, len(grams) - 4 * budget)  # a swap changes up to 4 trigrams
         scored = [(candidate, edit_distance(phrase, candidate, budget)) for candidate, count in shared.items()
                   if count >= need and abs(len(candidate) - len(phrase)) <= budget]  # fmt: skip
         scored = [(candidate, distance) for candidate, distance in scored if distance <= budget]
@@ -160,6 +164,13 @@ class Gazetteer:
             year = int(year_match.group(1)) if year_match else None
             found.append((self.resolve_title(" ".join(words[start:end]), year), year))
         return [(movie, year) for movie, year in found if movie is not None]
+
+    def is_whole_title(self, text: str) -> bool:
+        """Is the request just a title, maybe with its year or "movie"/"film" ("heat 1995", "the matrix film")?"""
+        words = fold(text).split()
+        while words and (words[-1] in ("movie", "film") or _YEAR_AFTER.match(words[-1])):
+            words = words[:-1]
+        return bool(words) and self.resolve_title(" ".join(words)) is not None
 
     def find_people(self, text: str) -> list[str]:
         words = fold(text).split()

@@ -13,6 +13,12 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 
 INTENTS = ("rec", "non_rec")
+# What a request asks besides (or instead of) recommendations; the search page answers by it.
+# lookup: one movie itself ("heat 1995"); director ... genre: a fact about a named movie;
+# my_rating: the user's own rating; filmography / person: about a person; site: account and site help;
+# chat: small talk; other: anything else (off-topic, opinions, orders to the parser).
+ASKS = ("lookup", "director", "cast", "writer", "year", "runtime", "plot", "genre", "my_rating", "filmography",
+        "person", "site", "chat", "other")  # fmt: skip
 ROLES = ("director", "cast", "writer")
 GENRES = ("Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
           "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War",
@@ -71,6 +77,7 @@ class Constraints:
 @dataclass
 class ParsedQuery:
     intent: str
+    ask: str | None = None  # one of ASKS, or None for a plain recommendation request
     titles: list[TitleRef] = field(default_factory=list)
     people: list[PersonRef] = field(default_factory=list)
     genres: list[str] = field(default_factory=list)
@@ -87,6 +94,7 @@ class ParsedQuery:
         """The inverse of to_dict (a cached parse), trusted: it was validated when it was made."""
         return cls(
             intent=data["intent"],
+            ask=data.get("ask"),
             titles=[TitleRef(**title) for title in data["titles"]],
             people=[PersonRef(**person) for person in data["people"]],
             genres=data["genres"],
@@ -113,8 +121,10 @@ class ParsedQuery:
             constraints = {}
         plot = labels.get("plot")
         plot = _phrase(plot) if isinstance(plot, str) else None
+        ask = labels.get("ask")
         return cls(
             intent=intent,
+            ask=ask if ask in ASKS else None,
             titles=list(dict.fromkeys(titles or []))[:MAX_ITEMS],
             people=_people(labels.get("people")),
             genres=_genres(labels.get("genres")),

@@ -5,6 +5,9 @@ The generator walks the catalog graph: a template's slots are filled with movies
 genre words, decades, TMDB keywords and constraint words, and the labels come from what filled them,
 so every label is true of the catalog. Then people's ways of typing are applied: lower case, no
 punctuation, a typo (also inside titles: the label keeps the real title), slang, filler words.
+A request is written as pieces (template words, slot values), so each title, person, theme, plot
+and constraint label also records its span: the words as they appear in the final text, which is
+what a parser extracts and the gazetteer then resolves.
 
 Splits: templates (per intent) and movies and people are each assigned to train / validation / test
 by a hash of (seed, id); an example only uses templates, movies and people of its own split.
@@ -17,13 +20,15 @@ import hashlib
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from recommender.engine.query.gazetteer import title_variants
 from recommender.engine.query.graph import CatalogGraph, GraphMovie
 from recommender.engine.query.lexicon import GENRE_WORDS
 from recommender.engine.query.templates import NON_REC, REC
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: labels carry the spans as typed and the ask; more templates
 SPLITS = ("train", "validation", "test")
 FRACTIONS = (0.8, 0.1, 0.1)
 DECADE_PHRASES = ("{d2}s", "the {d2}s", "{d4}s", "'{d2}s", "the {word}")
@@ -34,6 +39,14 @@ MORE_WORDS = ("action", "romance", "humor", "suspense", "twists", "jokes", "car 
 SLANG = {"something": ("smth", "sth", "somethin"), "movies": ("flicks", "movies", "films"), "please": ("pls", "plz"),
          "you": ("u",), "recommend": ("rec", "recommend"), "what's": ("whats", "wats"), "tonight": ("2nite",),
          "because": ("cuz",), "really": ("rly",), "with": ("w/",)}  # fmt: skip
+# A plot detail from one or two of a movie's TMDB keywords.
+PLOT_PHRASES = (
+    ("there is a {0}", "it involves {0}", "{0} happens"),
+    ("there is a {0} and {1}", "there's {0} and {1}", "it involves {0} and {1}", "{0} and {1} happen"),
+)
+_PLACEHOLDER = re.compile(r"^(Untitled|Unknown|Untitled Project)\b", re.IGNORECASE)  # catalog rows nobody types
+_SLOT = re.compile(r"((?<!\{)\{\w+\}(?!\}))")  # a slot, not a literal {{brace}}
+_SLOT_NAME = re.compile(r"\{(\w+)\}")
 FILLERS = ("lol", "pls", "thx", "!!", "??", "haha", "asap", "tbh")
 _GENRE_SAYINGS: dict[str, list[str]] = {}
 for _word, _genre in GENRE_WORDS.items():
@@ -45,6 +58,14 @@ def split_of(kind: str, key: object, seed: int) -> str:
     digest = hashlib.sha256(f"{seed}:{kind}:{key}".encode()).digest()
     point = int.from_bytes(digest[:8], "big") / 2**64
     return SPLITS[0] if point < FRACTIONS[0] else SPLITS[1] if point < FRACTIONS[0] + FRACTIONS[1] else SPLITS[2]
+
+
+@dataclass
+class Piece:
+    """A stretch of a request being written: template words, or a slot's value that remembers its span."""
+
+    text: str
+    keep_span: Callable[[str], None] | None = None  # called with the final text: the label's span
 
 
 @dataclass
@@ -65,11 +86,12 @@ class Generator:
         self.graph, self.seed = graph, seed
         self.templates = {split: {"rec": [], "non_rec": []} for split in SPLITS}
         for intent, templates in (("rec", REC), ("non_rec", NON_REC)):
-            for template_id, pattern in templates:
-                self.templates[split_of("template", template_id, seed)][intent].append((template_id, pattern))
+            for template in templates:
+                self.templates[split_of("template", template[0], seed)][intent].append(template)
         self.movies = {split: [] for split in SPLITS}
         for movie in sorted(graph.movies.values(), key=lambda movie: movie.id):
-            self.movies[split_of("movie", movie.id, seed)].append(movie)
+            if not _PLACEHOLDER.match(movie.title):
+                self.movies[split_of("movie", movie.id, seed)].append(movie)
         self.weights = {split: [(movie.rating_count + 1) ** 0.5 for movie in movies]
                         for split, movies in self.movies.items()}  # fmt: skip
         self.people = {split: {"director": [], "cast": [], "writer": []} for split in SPLITS}
@@ -78,7 +100,10 @@ class Generator:
                 if role == "cast" and len(ids) < 2:
                     continue  # walk-on parts: nobody searches for them
                 self.people[split_of("person", name, seed)][role].append(name)
-        self.title_counts = Counter(movie.title for movie in graph.movies.values())
+        # How many movies people would type the same way: those need their year to be told apart.
+        self.title_counts = Counter(
+            variant for movie in graph.movies.values() for variant in title_variants(movie.title)
+        )
         self.themes = sorted(theme for theme in graph.themes(min_theme_movies) if 4 <= len(theme) <= 30)
 
     def generate(self, count: int) -> list[Example]:
@@ -94,76 +119,80 @@ class Generator:
                 intent = "rec" if rng.random() < 0.55 else "non_rec"
                 if not self.templates[split][intent]:
                     intent = "non_rec" if intent == "rec" else "rec"
-                template_id, pattern = rng.choice(self.templates[split][intent])
-                example = self._fill(rng, split, intent, template_id, pattern)
+                example = self._fill(rng, split, intent, rng.choice(self.templates[split][intent]))
                 if example is not None:
                     examples.append(example)
                     made += 1
         return examples
 
-    def _fill(self, rng: random.Random, split: str, intent: str, template_id: str, pattern: str) -> Example | None:
-        labels = {"intent": intent, "titles": [], "people": [], "genres": [], "themes": [], "decades": [],
-                  "plot": None, "constraints": {"exclude_genres": [], "less": [], "more": []}}  # fmt: skip
+    def _fill(self, rng: random.Random, split: str, intent: str, template: tuple) -> Example | None:
+        template_id, pattern, ask = template
+        labels = {"intent": intent, "ask": ask, "titles": [], "people": [], "genres": [], "themes": [],
+                  "decades": [], "plot": None,
+                  "constraints": {"exclude_genres": [], "less": [], "more": []}}  # fmt: skip
         movie_ids: list[int] = []
-        values = {}
-        for slot in re.findall(r"(?<!\{)\{(\w+)\}(?!\})", pattern):
-            value = self._slot(rng, split, slot, labels, movie_ids)
-            if value is None:
+        pieces: list[Piece] = []
+        for part in _SLOT.split(pattern):
+            slot = _SLOT_NAME.fullmatch(part)
+            if slot is None:
+                if part:
+                    pieces.append(Piece(part.replace("{{", "{").replace("}}", "}")))
+                continue
+            filled = self._slot(rng, split, slot.group(1), labels, movie_ids)
+            if filled is None:
                 return None
-            values[slot] = value
-        text = pattern.replace("{{", "\x01").replace("}}", "\x02")
-        for slot, value in values.items():
-            text = text.replace("{" + slot + "}", value, 1)
-        text = self._noisy(rng, text.replace("\x01", "{").replace("\x02", "}"))
-        return Example(text, labels, template_id, split, movie_ids)
+            pieces += filled
+        self._noisy(rng, pieces)
+        for piece in pieces:
+            if piece.keep_span:
+                piece.keep_span(piece.text)
+        return Example("".join(piece.text for piece in pieces), labels, template_id, split, movie_ids)
 
-    def _slot(self, rng, split, slot, labels, movie_ids):
+    def _slot(self, rng, split, slot, labels, movie_ids) -> list[Piece] | None:
+        """The pieces a slot is written as; each records its text as typed into the labels (its span)."""
         if slot in ("title", "title2"):
             movie = self._movie(rng, split, exclude=movie_ids)
             if movie is None:
                 return None
             movie_ids.append(movie.id)
-            labels["titles"].append({"id": movie.id, "title": movie.title, "year": movie.year})
-            return self._typed_title(rng, movie)
+            label = {"id": movie.id, "title": movie.title, "year": movie.year, "typed_year": None}
+            labels["titles"].append(label)
+            typed, year_suffix = self._typed_title(rng, movie)
+            label["typed_year"] = movie.year if year_suffix else None
+            return [Piece(typed, lambda span: label.update(span=span)), *([Piece(year_suffix)] if year_suffix else [])]
         if slot in ("director", "actor", "writer"):
             role = {"actor": "cast"}.get(slot, slot)
             names = self.people[split][role]
             if not names:
                 return None
             name = rng.choice(names)
-            labels["people"].append({"name": name, "role": role})
-            return name if rng.random() < 0.5 else name.lower()
+            label = {"name": name, "role": role}
+            labels["people"].append(label)
+            return [Piece(name if rng.random() < 0.5 else name.lower(), lambda span: label.update(span=span))]
         if slot in ("genre", "genre2", "xgenre"):
             taken = set(labels["genres"]) | set(labels["constraints"]["exclude_genres"])
             genre = rng.choice([genre for genre in sorted(_GENRE_SAYINGS) if genre not in taken and genre != "IMAX"])
             (labels["constraints"]["exclude_genres"] if slot == "xgenre" else labels["genres"]).append(genre)
-            return rng.choice(_GENRE_SAYINGS[genre])
+            return [Piece(rng.choice(_GENRE_SAYINGS[genre]))]
         if slot == "decade":
             decade = rng.choice([1950, 1960, 1970, 1980, 1990, 2000, 2010])
             labels["decades"].append(decade)
             phrase = rng.choice(DECADE_PHRASES if decade in DECADE_NAMES else DECADE_PHRASES[:4])
-            return phrase.format(d2=f"{decade % 100:02d}", d4=decade, word=DECADE_NAMES.get(decade, ""))
+            return [Piece(phrase.format(d2=f"{decade % 100:02d}", d4=decade, word=DECADE_NAMES.get(decade, "")))]
         if slot == "theme":
-            theme = rng.choice(self.themes) if self.themes else None
-            if theme:
-                labels["themes"].append(theme)
-            return theme
+            if not self.themes:
+                return None
+            return [_listed(rng.choice(self.themes), labels["themes"])]
         if slot == "plot":
             movie = self._movie(rng, split, exclude=movie_ids, with_keywords=True)
             if movie is None:
                 return None
             words = rng.sample(movie.keywords, min(2, len(movie.keywords)))
-            plot = " and ".join(f"there is a {word}" if i == 0 else word for i, word in enumerate(words))
-            labels["plot"] = plot
-            return plot
-        if slot == "less":
-            word = rng.choice(LESS_WORDS)
-            labels["constraints"]["less"].append(word)
-            return word
-        if slot == "more":
-            word = rng.choice(MORE_WORDS)
-            labels["constraints"]["more"].append(word)
-            return word
+            plot = rng.choice(PLOT_PHRASES[len(words) - 1]).format(*words)
+            return [Piece(plot, lambda span: labels.update(plot=span))]
+        if slot in ("less", "more"):
+            words = LESS_WORDS if slot == "less" else MORE_WORDS
+            return [_listed(rng.choice(words), labels["constraints"][slot])]
         raise ValueError(f"unknown slot {{{slot}}}")
 
     def _movie(self, rng, split, exclude=(), with_keywords=False) -> GraphMovie | None:
@@ -175,48 +204,66 @@ class Generator:
                 return movie
         return None
 
-    def _typed_title(self, rng: random.Random, movie: GraphMovie) -> str:
-        title = re.sub(r"\s*\([^)]*\)", "", movie.title).strip() or movie.title
+    def _typed_title(self, rng: random.Random, movie: GraphMovie) -> tuple[str, str]:
+        """(the title as typed, a year written after it or ""): lower case, no article, a remake's year."""
+        title = _typed_form(movie.title)
         if rng.random() < 0.3:
             title = re.sub(r"^(The|A|An) ", "", title)
         if rng.random() < 0.5:
             title = title.lower()
-        if movie.year and (self.title_counts[movie.title] > 1 or rng.random() < 0.15):  # a remake: say which one
-            title += rng.choice([f" ({movie.year})", f" {movie.year}", f" from {movie.year}"])
-        return title
+        shared = any(self.title_counts[variant] > 1 for variant in title_variants(movie.title))  # a remake, a namesake
+        if movie.year and (shared or rng.random() < 0.15):
+            return title, rng.choice([f" ({movie.year})", f" {movie.year}", f" from {movie.year}"])
+        return title, ""
 
-    def _noisy(self, rng: random.Random, text: str) -> str:
+    def _noisy(self, rng: random.Random, pieces: list[Piece]) -> None:
+        """People's ways of typing, applied to the pieces in place (slot values included, so a label's
+        span is what was typed): a typo, slang and fillers (template words only), no punctuation,
+        everything lower case but the first letter."""
         if rng.random() < 0.25:
-            text = _typo(rng, text)
+            # Slot values only where a typo leaves the word recognisable (6 letters or more).
+            words = [(i, j) for i, piece in enumerate(pieces) for j, word in enumerate(piece.text.split(" "))
+                     if len(word) >= (6 if piece.keep_span else 5) and word.isalpha()]  # fmt: skip
+            if words:
+                i, j = rng.choice(words)
+                split_words = pieces[i].text.split(" ")
+                split_words[j] = _typo(rng, split_words[j])
+                pieces[i].text = " ".join(split_words)
         if rng.random() < 0.2:
-            text = " ".join(rng.choice(SLANG[word]) if word in SLANG and rng.random() < 0.7 else word
-                            for word in text.split(" "))  # fmt: skip
+            for piece in pieces:
+                if piece.keep_span is None:
+                    piece.text = " ".join(rng.choice(SLANG[word]) if word in SLANG and rng.random() < 0.7 else word
+                                          for word in piece.text.split(" "))  # fmt: skip
         if rng.random() < 0.3:
-            text = re.sub(r"[?!.,]", "", text)
+            for piece in pieces:
+                piece.text = re.sub(r"[?!.,]", "", piece.text)
         if rng.random() < 0.15:
-            text = f"{text} {rng.choice(FILLERS)}"
+            pieces.append(Piece(f" {rng.choice(FILLERS)}"))
         if rng.random() < 0.1:
-            text = text.capitalize()
-        return text
+            for piece in pieces:
+                piece.text = piece.text.lower()
+            pieces[0].text = pieces[0].text[:1].upper() + pieces[0].text[1:]
 
 
-def _typo(rng: random.Random, text: str) -> str:
-    """One typo in one word of 5 letters or more: a letter dropped, doubled or swapped."""
-    words = text.split(" ")
-    candidates = [i for i, word in enumerate(words) if len(word) >= 5 and word.isalpha()]
-    if not candidates:
-        return text
-    i = rng.choice(candidates)
-    word, at = words[i], rng.randrange(1, len(words[i]) - 1)
+def _typo(rng: random.Random, word: str) -> str:
+    """One typo in a word of 5 letters or more: a letter dropped, doubled or swapped."""
+    at = rng.randrange(1, len(word) - 1)
     operation = rng.choice(("drop", "double", "swap"))
     if operation == "drop":
-        word = word[:at] + word[at + 1 :]
-    elif operation == "double":
-        word = word[:at] + word[at] + word[at:]
-    else:
-        word = word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]
-    words[i] = word
-    return " ".join(words)
+        return word[:at] + word[at + 1 :]
+    if operation == "double":
+        return word[:at] + word[at] + word[at:]
+    return word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]
+
+
+def _typed_form(title: str) -> str:
+    """A title as people type it: without the alternate title in parentheses."""
+    return re.sub(r"\s*\([^)]*\)", "", title).strip() or title
+
+
+def _listed(value: str, labels: list) -> Piece:
+    """A piece whose typed text is appended to a label list (themes, less, more)."""
+    return Piece(value, labels.append)
 
 
 def manifest(examples: list[Example], seed: int) -> dict:

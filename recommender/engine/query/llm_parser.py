@@ -1,0 +1,224 @@
+"""The language-model parser: a small instruction model, LoRA-tuned on synthetic requests, reads a
+search request and answers in a short line format that this module turns into a `ParsedQuery`.
+
+Why a line format and not JSON: every generated token costs tens of milliseconds on a CPU, and
+JSON's quotes, brackets and key names would triple the answer. The model writes
+
+    rec
+    title: alien
+    less: gory
+
+(the intent, then one `key: value` line per thing the request names) and `answer_read` expands it
+into the API's JSON contract. Titles and names are copied as typed ("godfathr") and resolved here
+by the gazetteer, so typos and remakes are handled the same way for every parser.
+
+What the model writes is never trusted: an answer that breaks the format is rejected as a whole and
+the request goes to the fallback parser (the non-LLM baseline), with the reason logged; a title,
+name or phrase that does not occur in the request (a hallucination, or an instruction smuggled into
+the request) is dropped; everything else passes the contract's checks (`ParsedQuery.from_labels`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from recommender.engine.llm.client import LLM, Conversation
+from recommender.engine.query.gazetteer import Gazetteer, edit_distance, fold, typo_budget
+from recommender.engine.query.schema import ASKS, INTENTS, ParsedQuery, TitleRef, genre_canonical
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = "Parse this movie-site search request."
+# Keys in the order the model writes them. Roles are keys of their own: "director: michael mann".
+PEOPLE_KEYS = {"director": "director", "cast": "cast", "writer": "writer", "person": None}
+KEYS = ("ask", "title", *PEOPLE_KEYS, "genre", "exclude", "decade", "theme", "plot", "less", "more")
+MAX_ANSWER_TOKENS = 64  # the longest training answer is about 40 tokens
+_TITLE_YEAR = re.compile(r"^(.*?)\s*\(((?:18|19|20)\d\d)\)$")
+_DECADE = re.compile(r"^((?:18|19|20)\d\d)s?$")
+
+
+class AnswerError(ValueError):
+    """The model's answer is not in the line format."""
+
+
+def conversation(text: str) -> Conversation:
+    """The prompt of the fine-tuned parser: a one-line instruction and the request as typed."""
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
+
+
+def answer_for(labels: dict) -> str:
+    """The answer the model is taught for a synthetic request's labels (synth.py): spans as typed."""
+    lines = [labels["intent"]]
+    if labels.get("ask"):
+        lines.append(f"ask: {labels['ask']}")
+    for title in labels["titles"]:
+        year = title.get("typed_year")
+        lines.append(f"title: {title.get('span') or title['title']}" + (f" ({year})" if year else ""))
+    for person in labels["people"]:
+        lines.append(f"{person['role'] or 'person'}: {person.get('span') or person['name']}")
+    constraints = labels["constraints"]
+    lines += [f"genre: {genre}" for genre in labels["genres"]]
+    lines += [f"exclude: {genre}" for genre in constraints["exclude_genres"]]
+    lines += [f"decade: {decade}s" for decade in labels["decades"]]
+    lines += [f"theme: {theme}" for theme in labels["themes"]]
+    lines += [f"plot: {labels['plot']}"] if labels.get("plot") else []
+    lines += [f"less: {word}" for word in constraints["less"]]
+    lines += [f"more: {word}" for word in constraints["more"]]
+    return "\n".join(lines)
+
+
+def answer_read(output: str) -> dict:
+    """The labels in a model's answer, as written (spans not yet checked against the request).
+
+    Raises AnswerError when the answer is not the format: no intent first, an unknown key, a line
+    without a value, a decade that is not a year. An ask outside ASKS reads as "other"."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    if not lines or lines[0] not in INTENTS:
+        raise AnswerError(f"the answer does not start with an intent ({'/'.join(INTENTS)}): {output[:60]!r}")
+    read: dict = {"intent": lines[0], "ask": None, "titles": [], "people": [], "genres": [], "exclude_genres": [],
+                  "decades": [], "themes": [], "plot": None, "less": [], "more": []}  # fmt: skip
+    for line in lines[1:]:
+        key, colon, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if not colon or key not in KEYS or not value:
+            raise AnswerError(f"not a 'key: value' line with a known key: {line[:60]!r}")
+        if key == "ask":
+            read["ask"] = value if value in ASKS else "other"
+        elif key == "title":
+            match = _TITLE_YEAR.match(value)
+            read["titles"].append((match.group(1), int(match.group(2))) if match else (value, None))
+        elif key in PEOPLE_KEYS:
+            read["people"].append((value, PEOPLE_KEYS[key]))
+        elif key == "decade":
+            match = _DECADE.match(value)
+            if not match:
+                raise AnswerError(f"not a decade: {value!r}")
+            read["decades"].append(int(match.group(1)) // 10 * 10)
+        elif key in ("genre", "exclude"):
+            read["genres" if key == "genre" else "exclude_genres"].append(value)
+        elif key == "plot":
+            read["plot"] = value
+        else:
+            read[{"theme": "themes"}.get(key, key)].append(value)
+    return read
+
+
+def span_in(span: str, request: str) -> bool:
+    """Does the span occur in the request, as words, allowing the typos the gazetteer allows?"""
+    wanted, words = fold(span), fold(request).split()
+    if not wanted:
+        return False
+    if f" {wanted} " in f" {' '.join(words)} ":
+        return True
+    size, budget = len(wanted.split()), typo_budget(wanted)
+    return budget > 0 and any(
+        edit_distance(" ".join(words[start : start + width]), wanted, budget) <= budget
+        for width in {size - 1, size, size + 1} - {0}
+        for start in range(len(words) - width + 1)
+    )
+
+
+@dataclass
+class Reading:
+    """One request read by the model: the parse, the raw answer, and what was refused or dropped."""
+
+    parse: ParsedQuery
+    answer: str
+    error: str = ""  # why the answer was refused and the fallback parsed instead; "" when it was used
+    dropped: list[str] = field(default_factory=list)  # spans not in the request or not in the catalog
+
+
+class LLMParser:
+    """Text -> ParsedQuery through a language model; the fallback parser whenever the answer is unusable.
+
+    `few_shot=True` is the untuned base model's prompt (instructions and worked examples), kept to
+    measure what fine-tuning adds; the tuned model gets only `conversation(text)`.
+    """
+
+    def __init__(self, llm: LLM, gazetteer: Gazetteer, fallback, *, few_shot: bool = False) -> None:
+        self.llm, self.gazetteer, self.fallback, self.few_shot = llm, gazetteer, fallback, few_shot
+        self.name = f"llm:{llm.name}" + ("+few-shot" if few_shot else "")
+
+    def parse(self, text: str) -> ParsedQuery:
+        return self.read_many([text])[0].parse
+
+    def parse_many(self, texts: list[str]) -> list[ParsedQuery]:
+        return [reading.parse for reading in self.read_many(texts)]
+
+    def read_many(self, texts: Sequence[str]) -> list[Reading]:
+        prompts = [few_shot_conversation(text) if self.few_shot else conversation(text) for text in texts]
+        answers = self.llm.generate(prompts, max_new_tokens=MAX_ANSWER_TOKENS, repetition_penalty=1.0)
+        readings = []
+        for text, answer in zip(texts, answers, strict=True):
+            try:
+                readings.append(self.reading(text, answer))
+            except ValueError as exc:
+                logger.info("query parser answer refused (%s); the fallback parses %r", exc, text[:80])
+                readings.append(Reading(self.fallback.parse(text), answer, error=str(exc)[:200]))
+        return readings
+
+    def reading(self, text: str, answer: str) -> Reading:
+        """The parse of one answer; ValueError when the format is broken."""
+        read = answer_read(answer)
+        dropped: list[str] = []
+
+        def grounded(span: str) -> bool:
+            if span_in(span, text):
+                return True
+            dropped.append(span)
+            return False
+
+        titles = []
+        for span, year in read["titles"]:
+            movie = self.gazetteer.resolve_title(span, year) if grounded(span) else None
+            if movie is not None:
+                titles.append(TitleRef(movie.id, movie.title, movie.year))
+            elif span not in dropped:
+                dropped.append(span)
+        people = []
+        for span, role in read["people"]:
+            name = self.gazetteer.resolve_person(span) if grounded(span) else None
+            if name is not None:
+                people.append({"name": name, "role": role})
+            elif span not in dropped:
+                dropped.append(span)
+        labels = {
+            "intent": read["intent"], "ask": read["ask"], "people": people,
+            "genres": [genre_canonical(genre) for genre in read["genres"]], "decades": read["decades"],
+            "themes": [theme for theme in read["themes"] if grounded(theme)],
+            "plot": read["plot"] if read["plot"] and grounded(read["plot"]) else None,
+            "constraints": {
+                "exclude_genres": [genre_canonical(genre) for genre in read["exclude_genres"]],
+                "less": [word for word in read["less"] if grounded(word)],
+                "more": [word for word in read["more"] if grounded(word)],
+            },
+        }  # fmt: skip
+        return Reading(ParsedQuery.from_labels(labels, titles), answer, dropped=dropped)
+
+
+# --- the untuned base model's prompt (the ablation row) ------------------------------------------
+
+FEW_SHOT_SYSTEM = (
+    "You parse what people type into a movie site's search box. First line: rec if they want movie "
+    "recommendations, else non_rec. Then one line per item, each 'key: value', keys: ask (for non_rec: "
+    f"{', '.join(ASKS)}), title, director, cast, writer, person, genre, exclude (a genre they do not want), "
+    "decade (like 1980s), theme, plot, less, more. Copy titles and names as typed. Nothing else."
+)
+FEW_SHOT_EXAMPLES = (
+    ("anything like the matrix but less violent?", "rec\ntitle: the matrix\nless: violent"),
+    ("who starred in Jaws", "non_rec\nask: cast\ntitle: Jaws"),
+    ("scary movies from the 70s, no comedies", "rec\ngenre: Horror\nexclude: Comedy\ndecade: 1970s"),
+    ("films directed by kathryn bigelow", "rec\ndirector: kathryn bigelow"),
+    ("how do i reset my password", "non_rec\nask: site"),
+    ("a movie about time travel", "rec\ntheme: time travel"),
+)
+
+
+def few_shot_conversation(text: str) -> Conversation:
+    turns: Conversation = [{"role": "system", "content": FEW_SHOT_SYSTEM}]
+    for request, answer in FEW_SHOT_EXAMPLES:
+        turns += [{"role": "user", "content": request}, {"role": "assistant", "content": answer}]
+    return [*turns, {"role": "user", "content": text}]

@@ -1,0 +1,87 @@
+"""The language-model parser without a database: the line format both ways, the fallback on unusable
+answers, spans checked against the request, remakes by year, and the synthetic data's spans.
+
+The model is scripted here (tests/recommender/scripted_llm.py) so each branch is driven on purpose;
+the real fine-tuned model runs in tests/training/test_query_parser_run.py."""
+
+import pytest
+
+from recommender.engine.query.baseline import BaselineParser
+from recommender.engine.query.llm_parser import AnswerError, LLMParser, answer_for, answer_read, span_in
+from recommender.engine.query.schema import ASKS
+from recommender.engine.query.synth import SPLITS, Generator
+from tests.recommender.engine.test_query import GAZETTEER, GRAPH
+from tests.recommender.scripted_llm import ScriptedLLM
+
+FALLBACK = BaselineParser(GAZETTEER, None, None, GRAPH.themes())
+
+
+def _parser(*answers):
+    return LLMParser(ScriptedLLM(answers), GAZETTEER, FALLBACK)
+
+
+def test_every_synthetic_answer_reads_back_to_its_labels():
+    examples = Generator(GRAPH, seed=3).generate(400)
+    for example in examples:
+        read = answer_read(answer_for(example.labels))
+        assert read["intent"] == example.labels["intent"] and read["ask"] == example.labels["ask"]
+        assert [span for span, _ in read["titles"]] == [title["span"] for title in example.labels["titles"]]
+        assert read["genres"] == example.labels["genres"] and read["decades"] == example.labels["decades"]
+
+
+def test_synthetic_labels_record_spans_that_occur_in_the_text_and_every_question_has_an_ask():
+    examples = Generator(GRAPH, seed=5).generate(600)
+    assert {example.split for example in examples} == set(SPLITS)
+    for example in examples:
+        spans = [title["span"] for title in example.labels["titles"]] + [p["span"] for p in example.labels["people"]]
+        assert all(span_in(span, example.text) for span in spans), example.text
+        if example.labels["intent"] == "non_rec":
+            assert example.labels["ask"] in ASKS
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["", "maybe", '{"intent": "rec"}', "rec\ntitle", "rec\ntitle:", "rec\nfavourite: heat", "non_rec\ndecade: eighties",
+     "Sure! Here is the parse:\nrec"],
+)  # fmt: skip
+def test_answers_that_break_the_format_are_refused(answer):
+    with pytest.raises(AnswerError):
+        answer_read(answer)
+
+
+def test_an_unusable_answer_goes_to_the_fallback_with_the_reason_kept():
+    reading = _parser("I think you want Heat!").read_many(["who directed heat"])[0]
+    assert reading.error.startswith("the answer does not start with an intent")
+    assert reading.parse == FALLBACK.parse("who directed heat")
+
+
+def test_a_good_answer_is_expanded_into_the_contract_with_titles_resolved():
+    parse = _parser("rec\ntitle: alien\ngenre: sci fi\nexclude: horror\ndecade: 1980s\nless: gory").parse(
+        "something like alien but less gory, sci fi from the 80s, no horror"
+    )
+    assert parse.intent == "rec" and [title.id for title in parse.titles] == [6]
+    assert parse.genres == ["Sci-Fi"] and parse.decades == [1980]
+    assert parse.constraints.exclude_genres == ["Horror"] and parse.constraints.less == ["gory"]
+
+
+def test_a_year_in_the_answer_picks_the_remake_and_typos_still_resolve():
+    assert [
+        t.id for t in _parser("non_rec\nask: director\ntitle: heat (1986)").parse("who directed heat (1986)").titles
+    ] == [2]
+    assert [
+        t.id for t in _parser("non_rec\nask: year\ntitle: godfathr").parse("when did godfathr come out").titles
+    ] == [4]
+
+
+def test_titles_people_and_phrases_not_in_the_request_are_dropped():
+    reading = _parser("rec\ntitle: alien\ntitle: the godfather\ndirector: michael mann\ntheme: space").read_many(
+        ["movies like alien"]
+    )[0]
+    assert [title.id for title in reading.parse.titles] == [6]  # the model cannot add a movie nobody typed
+    assert reading.parse.people == [] and reading.parse.themes == []
+    assert set(reading.dropped) == {"the godfather", "michael mann", "space"}
+
+
+def test_an_unknown_ask_reads_as_other_and_a_year_as_its_decade():
+    parse = _parser("non_rec\nask: joke\ndecade: 1984").parse("tell me a joke about 1984")
+    assert parse.ask == "other" and parse.decades == [1980]
