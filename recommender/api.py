@@ -1,4 +1,4 @@
-"""REST API v1 for recommendations: the current user's feed, similar movies, semantic search."""
+"""REST API v1 for recommendations: the current user's feed, similar movies, search."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.api import MovieFilterSerializer
 from catalog.models import Movie
+from recommender.engine.query.schema import QueryError
+from recommender.query_api import PARSE
 from recommender.selectors.feeds import FEED_MAX_K, RANKINGS, feed_document
-from recommender.selectors.similar import movies_similar_to, semantic_search
+from recommender.selectors.search import SEARCH_ROUTES, search_run
+from recommender.selectors.similar import movies_similar_to
 from recommender.services.reasons import similar_reasons_request
 
 
@@ -116,13 +120,59 @@ class SimilarMoviesApi(APIView):
         return Response({"results": SimilarMatchSerializer(matches, many=True).data})
 
 
-class SearchApi(APIView):
-    """Free-text search by mood, plot or theme, optionally within a genre and a decade."""
+class SearchHitSerializer(serializers.Serializer):
+    movie = serializers.SerializerMethodField()
+    score = serializers.FloatField()
+    reason = serializers.CharField(help_text="why this movie, from its own data (a shared director, genres, keywords)")
 
-    @extend_schema(parameters=[SearchQuerySerializer], responses=MatchSerializer(many=True))
+    def get_movie(self, hit) -> dict:
+        movie = hit.movie
+        genres = [genre.name for genre in movie.genres.all()]
+        return {"id": movie.pk, "title": movie.title, "year": movie.year, "genres": genres}
+
+
+SEARCH_RESPONSE = inline_serializer(
+    "Search",
+    {
+        "query": serializers.CharField(),
+        "parser": serializers.CharField(help_text='which parser read the request, e.g. "llm+query_parser-v3"'),
+        "route": serializers.ChoiceField(
+            choices=SEARCH_ROUTES,
+            help_text="recommendations (movies matching the request), answer (a fact or reply in `answer`, with "
+            "the movies it is about) or title (the movies the request named)",
+        ),
+        "answer": serializers.CharField(help_text='"Heat (1995) was directed by Michael Mann."; "" when none'),
+        "understood": serializers.ListField(
+            child=serializers.CharField(), help_text='the request as read: ["like Alien (1979)", "less gory"]'
+        ),
+        "parse": PARSE,
+        "results": SearchHitSerializer(many=True),
+    },
+)
+
+
+class SearchApi(APIView):
+    """One search box for everything: "something like Alien but less gory", "who directed Heat?",
+    "funny 80s movies with Bill Murray", "heat 1995". The request is parsed (intent and entities),
+    then answered by its route; `genre` and `decade` narrow recommendations further. Signed-in
+    users get recommendations ordered by their ratings too, without movies they rated or hid."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "query"
+
+    @extend_schema(parameters=[SearchQuerySerializer], responses={200: SEARCH_RESPONSE})
     def get(self, request):
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        matches = semantic_search(query=data["q"], k=data["k"], genre=data.get("genre", ""), decade=data.get("decade"))
-        return Response({"results": MatchSerializer(_with_genres(matches), many=True).data})
+        try:
+            result = search_run(user=request.user, query=data["q"], k=data["k"], genre=data.get("genre", ""),
+                                decade=data.get("decade"))  # fmt: skip
+        except QueryError as exc:
+            return Response({"q": [str(exc)]}, status=400)
+        prefetch_related_objects([hit.movie for hit in result.hits], "genres")
+        return Response({
+            "query": result.query, "parser": result.parser, "route": result.route, "answer": result.answer,
+            "understood": result.understood, "parse": result.parse.to_dict(),
+            "results": SearchHitSerializer(result.hits, many=True).data,
+        })  # fmt: skip

@@ -10,12 +10,18 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from recommender.engine.query.schema import MAX_QUERY_CHARS, QueryError
+from recommender.engine.query.schema import ASKS, INTENTS, MAX_QUERY_CHARS, QueryError
 from recommender.services.query_parser import query_parse
 
 _STRINGS = serializers.ListField(child=serializers.CharField())
-PARSED = inline_serializer("ParsedQuery", {
-    "intent": serializers.ChoiceField(choices=["rec", "non_rec"]),
+PARSE_FIELDS = {
+    "intent": serializers.ChoiceField(choices=list(INTENTS)),
+    "ask": serializers.ChoiceField(
+        choices=list(ASKS), allow_null=True,
+        help_text="what the request asks besides recommendations: lookup (a movie itself), a fact about a named "
+        "movie (director, cast, writer, year, runtime, plot, genre), my_rating, filmography, person, site (account "
+        "and site help), chat or other; null for a plain recommendation request",
+    ),
     "titles": inline_serializer("ParsedTitle", {"id": serializers.IntegerField(), "title": serializers.CharField(),
                                                 "year": serializers.IntegerField(allow_null=True)}, many=True),
     "people": inline_serializer("ParsedPerson", {"name": serializers.CharField(),
@@ -25,8 +31,9 @@ PARSED = inline_serializer("ParsedQuery", {
     "plot": serializers.CharField(allow_null=True),
     "constraints": inline_serializer("ParsedConstraints", {"exclude_genres": _STRINGS, "less": _STRINGS,
                                                            "more": _STRINGS}),
-    "parser": serializers.CharField(),
-})  # fmt: skip
+}  # fmt: skip
+PARSE = inline_serializer("Parse", PARSE_FIELDS)
+PARSED = inline_serializer("ParsedQuery", {**PARSE_FIELDS, "parser": serializers.CharField()})
 
 
 class QueryParseApi(APIView):

@@ -11,9 +11,11 @@ from catalog.forms import RATING_CHOICES
 from catalog.models import Genre, Movie, Rating
 from catalog.preferences import not_interested_is_marked, written_preferences
 from catalog.selectors import decade_parse, decades, movie_detail, user_rating_for
+from recommender.engine.query.schema import MAX_QUERY_CHARS, QueryError
 from recommender.models import MovieEmbedding
 from recommender.selectors.feeds import RANKINGS, feed_document, onboarding_groups
-from recommender.selectors.similar import movies_similar_to, semantic_search
+from recommender.selectors.search import search_run
+from recommender.selectors.similar import movies_similar_to
 from recommender.services.reasons import similar_reasons_request
 
 SIMILAR_ON_PAGE = 6
@@ -71,13 +73,22 @@ def onboarding(request: HttpRequest) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    """Free-text search: "a slow-burn space mystery", "heist gone wrong in the seventies"."""
-    query = request.GET.get("q", "").strip()[:500]
-    genre = request.GET.get("genre", "").strip()[:64]
+    """The one search box: requests ("something like Alien but less gory"), questions ("who directed
+    Heat?") and plain titles ("heat 1995"), routed by the query parser (selectors/search.py)."""
+    query = request.GET.get("q", "")
+    genres = list(Genre.objects.all())
+    genre = request.GET.get("genre", "")
+    genre = genre if genre in {g.name for g in genres} else ""  # only a catalog genre filters (no NUL reaches SQL)
     decade = decade_parse(request.GET.get("decade", ""))
-    matches = semantic_search(query=query, k=20, genre=genre, decade=decade) if query else []
-    prefetch_related_objects([match.movie for match in matches], "genres")
+    result, error = None, ""
+    if query.strip():
+        try:
+            result = search_run(user=request.user, query=query, k=20, genre=genre, decade=decade)
+        except QueryError as exc:
+            error = str(exc)
+    if result is not None:
+        prefetch_related_objects([hit.movie for hit in result.hits], "genres")
     indexed, total = MovieEmbedding.objects.count(), Movie.objects.count()
-    context = {"query": query, "genre": genre, "decade": decade, "matches": matches, "genres": Genre.objects.all(),
-               "decades": decades(), "indexed": indexed, "total": total}  # fmt: skip
+    context = {"query": query.strip()[:MAX_QUERY_CHARS], "genre": genre, "decade": decade, "result": result,
+               "error": error, "genres": genres, "decades": decades(), "indexed": indexed, "total": total}  # fmt: skip
     return render(request, "recommender/search.html", context)

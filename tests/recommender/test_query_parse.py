@@ -8,7 +8,7 @@ from recommender.engine.query.schema import INTENTS
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/query/parse/"
-KEYS = {"intent", "titles", "people", "genres", "themes", "decades", "plot", "constraints", "parser"}
+KEYS = {"intent", "ask", "titles", "people", "genres", "themes", "decades", "plot", "constraints", "parser"}
 
 
 @pytest.fixture

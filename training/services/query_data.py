@@ -12,24 +12,43 @@ import numpy as np
 from django.conf import settings
 
 from catalog.models import Movie
+from recommender.engine.query.graph import CatalogGraph
 from recommender.engine.query.metrics import entity_scores, gold_sets, intent_macro_f1, predicted_sets
+from recommender.engine.query.paraphrase import paraphrased
 from recommender.engine.query.schema import ParsedQuery
 from recommender.engine.query.synth import GENERATOR_VERSION, SPLITS, Example, Generator, manifest
 from recommender.selectors.query_graph import catalog_graph
+from recommender.services import llm as llm_service
 
 HANDWRITTEN = Path(settings.BASE_DIR) / "tests" / "recommender" / "data" / "handwritten_queries.jsonl"
 
 
-def query_dataset_folder(*, count: int, seed: int) -> Path:
-    return Path(settings.VAR_DIR) / "datasets" / "query" / f"v{GENERATOR_VERSION}-seed{seed}-n{count}"
+def query_dataset_folder(*, count: int, seed: int, paraphrase: float = 0.0) -> Path:
+    name = f"v{GENERATOR_VERSION}-seed{seed}-n{count}" + (f"-p{paraphrase:g}" if paraphrase > 0 else "")
+    return Path(settings.VAR_DIR) / "datasets" / "query" / name
 
 
-def query_dataset_build(*, count: int, seed: int, folder: Path | None = None) -> tuple[Path, dict]:
+def query_examples(
+    *, count: int, seed: int, paraphrase: float = 0.0, graph: CatalogGraph | None = None, progress=None
+) -> tuple[list[Example], dict]:
+    """The synthetic requests of this catalog, plus (with `paraphrase` > 0) that share of the train
+    split rewritten by the teacher LLM and kept when its labels still hold; returns (examples, stats)."""
+    examples = Generator(graph or catalog_graph(), seed=seed).generate(count)
+    if paraphrase <= 0:
+        return examples, {}
+    train = [example for example in examples if example.split == "train"]
+    kept, stats = paraphrased(llm_service.generator(), train, fraction=paraphrase, seed=seed, progress=progress)
+    return examples + kept, {"paraphrase": {"fraction": paraphrase, **stats}}
+
+
+def query_dataset_build(
+    *, count: int, seed: int, folder: Path | None = None, paraphrase: float = 0.0, progress=None
+) -> tuple[Path, dict]:
     """Generate and write train/validation/test JSON Lines plus manifest.json; returns (folder, manifest).
 
     Files are written under a temporary name and renamed, so a folder that exists is complete."""
-    folder = folder or query_dataset_folder(count=count, seed=seed)
-    examples = Generator(catalog_graph(), seed=seed).generate(count)
+    folder = folder or query_dataset_folder(count=count, seed=seed, paraphrase=paraphrase)
+    examples, paraphrase_stats = query_examples(count=count, seed=seed, paraphrase=paraphrase, progress=progress)
     partial = folder.with_name(folder.name + ".partial")
     partial.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
@@ -37,7 +56,7 @@ def query_dataset_build(*, count: int, seed: int, folder: Path | None = None) ->
             for example in examples:
                 if example.split == split:
                     out.write(json.dumps(example.to_json()) + "\n")
-    described = {**manifest(examples, seed), "catalog_movies": Movie.objects.count()}
+    described = {**manifest(examples, seed), **paraphrase_stats, "catalog_movies": Movie.objects.count()}
     (partial / "manifest.json").write_text(json.dumps(described, indent=2))
     if folder.exists():
         shutil.rmtree(folder)
@@ -66,7 +85,10 @@ def handwritten_rows(path: Path = HANDWRITTEN) -> list[tuple[str, str, dict]]:
     out = []
     for row in rows:
         labels = {**row, "titles": [{"id": ids[(t["title"], t["year"])]} for t in row["titles"]]}
-        out.append((row["q"], row["intent"], gold_sets(labels)))
+        gold = gold_sets(labels)
+        if "ask" not in row:  # the set predates the ask label: not scored on it
+            del gold["ask"]
+        out.append((row["q"], row["intent"], gold))
     return out
 
 
@@ -74,28 +96,44 @@ def examples_rows(examples: list[Example]) -> list[tuple[str, str, dict]]:
     return [(example.text, example.labels["intent"], gold_sets(example.labels)) for example in examples]
 
 
-def parser_scores(parse_many, rows: list[tuple[str, str, dict]], *, batch_size: int = 64) -> dict:
-    """Intent macro-F1, entity P/R/F1 per type, valid-output rate, and per-request latency (p50/p95,
-    each request timed alone on a sample of up to 100 rows, after one warm-up)."""
+def parser_scores(parser, rows: list[tuple[str, str, dict]], *, batch_size: int = 64, latency: bool = True) -> dict:
+    """Intent macro-F1, entity P/R/F1 per type, valid-output rate, and (with `latency`) per-request
+    latency p50/p95, each request timed alone on a sample of up to 100 rows after one warm-up.
+
+    "valid" is, for a language-model parser, the share of answers it could use (the rest went to
+    its fallback); for the baseline, the share of parses that pass the contract's checks unchanged."""
     texts = [text for text, _, _ in rows]
-    parses = []
+    parses, valid = [], []
     for start in range(0, len(texts), batch_size):
-        parses += parse_many(texts[start : start + batch_size])
+        batch = texts[start : start + batch_size]
+        if hasattr(parser, "read_many"):
+            readings = parser.read_many(batch)
+            parses += [reading.parse for reading in readings]
+            valid += [not reading.error for reading in readings]
+        else:
+            found = parser.parse_many(batch)
+            parses += found
+            valid += [_valid(parse) for parse in found]
     scores = {
         "intent_f1": intent_macro_f1([intent for _, intent, _ in rows], [parse.intent for parse in parses]),
         "entities": entity_scores([gold for _, _, gold in rows], [predicted_sets(parse) for parse in parses]),
-        "valid": sum(_valid(parse) for parse in parses) / max(len(parses), 1),
+        "valid": sum(valid) / max(len(valid), 1),
         "rows": len(rows),
     }
-    sample = texts[:: max(1, len(texts) // 100)][:100]
-    parse_many(sample[:1])
-    timings = []
-    for text in sample:
-        started = time.perf_counter()
-        parse_many([text])
-        timings.append((time.perf_counter() - started) * 1000)
-    scores["latency_ms"] = {"p50": float(np.percentile(timings, 50)), "p95": float(np.percentile(timings, 95))}
+    if latency:
+        scores["latency_ms"] = parse_latency(parser, texts[:: max(1, len(texts) // 100)][:100])
     return scores
+
+
+def parse_latency(parser, texts: list[str]) -> dict[str, float]:
+    """p50/p95 milliseconds of parsing one request at a time (no cache), after one warm-up."""
+    parser.parse_many(texts[:1])
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        parser.parse_many([text])
+        timings.append((time.perf_counter() - started) * 1000)
+    return {"p50": float(np.percentile(timings, 50)), "p95": float(np.percentile(timings, 95)), "n": len(timings)}
 
 
 def _valid(parse: ParsedQuery) -> bool:

@@ -1,4 +1,9 @@
-"""`python manage.py bench` (make bench): real HTTP latency of the feed against a plain endpoint.
+"""`python manage.py bench` (make bench): search-request parse latency, and real HTTP latency of the
+feed against a plain endpoint.
+
+Parsing: the serving query parser (the fine-tuned LLM when one serves) and its baseline, in this
+process with one torch thread, one request at a time, no cache, over the hand-written requests
+(distinct, written by people); p50/p95 per parser.
 
 Serves the site with gunicorn (2 sync workers, one thread each, BLAS pinned to one thread) and
 drives it with wrk (a C load generator, so the client takes little of the 2 cores): GET
@@ -50,8 +55,13 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=300, help="distinct users (tokens) to rotate through")
         parser.add_argument("--seconds", type=int, default=10, help="duration of each timed run")
         parser.add_argument("--port", type=int, default=8100)
+        parser.add_argument("--parse-requests", type=int, default=100, help="requests timed per parser")
+        parser.add_argument("--parser-only", action="store_true", help="only the parse latency")
 
-    def handle(self, *args, users: int, seconds: int, port: int, **options):
+    def handle(self, *args, users: int, seconds: int, port: int, parse_requests: int, parser_only: bool, **options):
+        self._parse_latency(parse_requests)
+        if parser_only:
+            return
         if not shutil.which("wrk"):
             raise CommandError("wrk is not installed: `apt-get install wrk` (make bench does it when run as root)")
         user_ids = list(UserFeed.objects.values_list("user_id", flat=True)[:users])
@@ -94,6 +104,26 @@ class Command(BaseCommand):
             server.wait(timeout=30)
             Token.objects.filter(key__in=tokens).delete()
         self._report(rows, len(tokens), seconds)
+
+    def _parse_latency(self, count: int) -> None:
+        import torch
+
+        from recommender.engine.query.llm_parser import LLMParser
+        from recommender.services.query_parser import serving_parser
+        from training.services.query_data import HANDWRITTEN, parse_latency
+
+        torch.set_num_threads(1)
+        texts = [json.loads(line)["q"] for line in HANDWRITTEN.read_text().splitlines() if line.strip()][:count]
+        parser, name = serving_parser()
+        parsers = {name: parser}
+        if isinstance(parser, LLMParser):
+            parsers[f"its fallback: {parser.fallback.name}"] = parser.fallback
+        self.stdout.write(f"parse latency: {len(texts)} distinct hand-written requests, one at a time, no cache, "
+                          f"1 torch thread, in-process after one warm-up; ms from one run")  # fmt: skip
+        self.stdout.write(f"{'parser':<52}{'n':>7}{'p50':>9}{'p95':>9}")
+        for label, each in parsers.items():
+            timing = parse_latency(each, texts)
+            self.stdout.write(f"{label:<52}{timing['n']:>7}{timing['p50']:>9.1f}{timing['p95']:>9.1f}")
 
     def _serve(self, port: int) -> subprocess.Popen:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")

@@ -1,0 +1,268 @@
+"""The search box: a request is parsed (services/query_parser), then routed by what it asks.
+
+- A recommendation request ("something like Alien but less gory", "funny 80s movies with Bill
+  Murray") gets movies conditioned on what it names: close to the named titles and to its themes,
+  plot or mood (pgvector over the movie embeddings), filtered by its people, genres and decades,
+  never of a genre it excludes, nudged away from what it wants less of and towards what it wants
+  more of, and for a logged-in user ordered by their ratings too (the serving CF model) without the
+  movies they rated or hid. A mixed request also gets the answer to its question.
+- Anything else is answered from the catalog (search_answers): "Heat (1995) was directed by
+  Michael Mann", a title's own page for a bare title ("heat 1995"), a polite pointer otherwise.
+
+Every hit carries a reason built from the movie's own data (a shared director, genres, keywords),
+so it is true of that movie. The weights that blend the signals are hand-set defaults, not fitted
+(see SCORE_WEIGHTS).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from pgvector.django import CosineDistance
+
+from catalog.models import Movie, NotInterested, Rating
+from recommender.engine.query.schema import ParsedQuery
+from recommender.selectors.search_answers import MOVIE_FACTS, answer_for
+from recommender.services.embeddings import embedder
+from recommender.services.query_parser import query_parse
+from recommender.services.registry import serving_model
+
+SEARCH_ROUTES = ("recommendations", "answer", "title")
+NEAREST = 300  # candidates fetched per similarity signal before blending
+EF_SEARCH = 400
+# Hand-set blend (not fitted yet): closeness to what was asked dominates; quality and popularity keep
+# a film with 2 ratings from outranking a classic at the same closeness; the user's CF score orders
+# what is left; each "less"/"more" phrase moves a movie by its closeness to that phrase.
+SCORE_WEIGHTS = {"similarity": 1.0, "quality": 0.15, "popularity": 0.15, "personal": 0.3, "less_more": 0.5}
+
+
+@dataclass
+class SearchHit:
+    movie: Movie
+    score: float
+    reason: str
+
+
+@dataclass
+class SearchResult:
+    query: str
+    parse: ParsedQuery
+    parser: str  # which parser read the request (name and model version)
+    route: str  # "recommendations", "answer" (a fact or a reply) or "title" (the movies named)
+    answer: str = ""  # the sentence answering a question; "" when there is none
+    understood: list[str] = field(default_factory=list)  # what the request was read as, for people to check
+    hits: list[SearchHit] = field(default_factory=list)
+
+
+def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | None = None) -> SearchResult:
+    """Parse and answer one request. Raises QueryError (a ValueError with a message) for bad input."""
+    parse, parser = query_parse(query)
+    result = SearchResult(query=query, parse=parse, parser=parser, route="recommendations",
+                          understood=understood(parse))  # fmt: skip
+    if parse.intent == "non_rec":
+        result.answer, movies = answer_for(parse=parse, user=user)
+        result.route = "answer" if result.answer else "title"
+        result.hits = [SearchHit(movie, 1.0, _named(movie)) for movie in _with_remakes(movies, parse)][:k]
+        return result
+    if parse.ask in MOVIE_FACTS:  # "who directed Heat? and something like it": the fact, then the movies
+        result.answer, _ = answer_for(parse=parse, user=user)
+    result.hits = recommendations_for(parse=parse, query=query, user=user, k=k, genre=genre, decade=decade)
+    return result
+
+
+def understood(parse: ParsedQuery) -> list[str]:
+    """The parse in a few words: ["like Alien (1979)", "with Bill Murray", "Comedy", "1980s", "no Horror"]."""
+    roles = {"director": "directed by", "writer": "written by", "cast": "with", None: "with"}
+    words = [f"{'like ' if parse.intent == 'rec' else ''}{title.title}" + (f" ({title.year})" if title.year else "")
+             for title in parse.titles]  # fmt: skip
+    words += [f"{roles[person.role]} {person.name}" for person in parse.people]
+    words += parse.genres + [f"{decade}s" for decade in parse.decades]
+    words += [f"about {theme}" for theme in parse.themes] + ([f"where {parse.plot}"] if parse.plot else [])
+    words += [f"no {genre}" for genre in parse.constraints.exclude_genres]
+    words += [f"less {word}" for word in parse.constraints.less] + [f"more {word}" for word in parse.constraints.more]
+    return words
+
+
+def recommendations_for(
+    *, parse: ParsedQuery, query: str, user, k: int, genre: str = "", decade: int | None = None
+) -> list[SearchHit]:
+    movies = Movie.objects.filter(_filters(parse, genre, decade))
+    named = [title.id for title in parse.titles]
+    excluded = set(named)
+    if user.is_authenticated:
+        excluded |= set(Rating.objects.filter(user=user).values_list("movie_id", flat=True))
+        excluded |= set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
+    movies = movies.exclude(pk__in=excluded)
+    vectors = _similarity_vectors(parse, query, named)
+    candidates = _candidates(movies, vectors) if vectors else _by_popularity(movies)
+    if not candidates and parse.genres and len(parse.genres) > 1:  # "funny horror westerns": any, not all
+        loose = Movie.objects.filter(_filters(parse, genre, decade, all_genres=False)).exclude(pk__in=excluded)
+        candidates = _candidates(loose, vectors) if vectors else _by_popularity(loose)
+    if not candidates:
+        return []
+    scores = _blend(candidates, vectors, parse, user)
+    order = np.argsort(-scores)[:k]
+    chosen = [candidates[i] for i in order]
+    reasons = _reasons(chosen, parse, named)
+    return [SearchHit(candidates[i], float(scores[i]), reason) for i, reason in zip(order, reasons, strict=True)]
+
+
+def _filters(parse: ParsedQuery, genre: str, decade: int | None, all_genres: bool = True) -> Q:
+    condition = Q()
+    wanted = parse.genres + ([genre] if genre else [])
+    if wanted and all_genres:
+        for name in wanted:
+            condition &= Q(pk__in=Movie.objects.filter(genres__name__iexact=name).values("pk"))
+    elif wanted:
+        condition &= Q(genres__name__in=wanted)
+    if parse.constraints.exclude_genres:
+        condition &= ~Q(pk__in=Movie.objects.filter(genres__name__in=parse.constraints.exclude_genres).values("pk"))
+    decades = [decade] if decade is not None else parse.decades
+    if decades:
+        condition &= Q(*[Q(year__gte=start, year__lt=start + 10) for start in decades], _connector=Q.OR)
+    for person in parse.people:  # in the role asked for ("directed by"), else in any role
+        credits = Movie.objects.filter(credits__person__name=person.name)
+        in_role = Movie.objects.filter(credits__person__name=person.name, credits__role=person.role)
+        condition &= Q(pk__in=(in_role if person.role and in_role.exists() else credits).values("pk"))
+    return condition
+
+
+def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dict[str, np.ndarray]:
+    """The vectors a request's movies should be close to: its named titles, its themes or plot, or
+    (with nothing structured in it, "something for date night") the request itself."""
+    from recommender.models import MovieEmbedding
+
+    vectors = {}
+    stored = list(MovieEmbedding.objects.filter(movie_id__in=named).values_list("vector", flat=True))
+    if stored:
+        vectors["titles"] = np.mean(np.asarray(stored, dtype=np.float32), axis=0)
+    phrases = {}
+    text = " ".join([*parse.themes, parse.plot or ""]).strip()
+    if not text and not (named or parse.people or parse.genres or parse.decades):
+        text = query
+    if text:
+        phrases["text"] = text
+    phrases |= {f"less:{word}": word for word in parse.constraints.less}
+    phrases |= {f"more:{word}": word for word in parse.constraints.more}
+    if phrases:
+        vectors |= dict(zip(phrases, embedder().encode(list(phrases.values())), strict=True))
+    return vectors
+
+
+def _candidates(movies, vectors: dict[str, np.ndarray]) -> list[Movie]:
+    """Movies passing the filters that are nearest to each similarity vector, each with its closeness."""
+    targets = {name: vector for name, vector in vectors.items() if name in ("titles", "text")}
+    if not targets:
+        return _by_popularity(movies)
+    distances = {name: CosineDistance("embedding__vector", vector.tolist()) for name, vector in vectors.items()}
+    found: dict[int, Movie] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+        for name in targets:
+            rows = movies.filter(embedding__isnull=False).annotate(**{f"d_{n}": d for n, d in distances.items()})
+            for movie in rows.order_by(f"d_{name}")[:NEAREST]:
+                found.setdefault(movie.pk, movie)
+    return list(found.values())
+
+
+def _by_popularity(movies) -> list[Movie]:
+    return list(movies.order_by("-rating_count", "title")[:NEAREST])
+
+
+def _blend(candidates: list[Movie], vectors: dict, parse: ParsedQuery, user) -> np.ndarray:
+    w = SCORE_WEIGHTS
+    scores = np.zeros(len(candidates), dtype=np.float64)
+    targets = [name for name in ("titles", "text") if name in vectors]
+    for name in targets:
+        scores += w["similarity"] / len(targets) * np.asarray([1.0 - getattr(m, f"d_{name}") for m in candidates])
+    for name in vectors:
+        if name.startswith(("less:", "more:")):
+            closeness = np.asarray([1.0 - getattr(m, f"d_{name}", 1.0) for m in candidates])
+            scores += (1 if name.startswith("more:") else -1) * w["less_more"] * closeness
+    counts = np.asarray([m.rating_count for m in candidates], dtype=np.float64)
+    means = np.asarray([m.rating_mean or 3.0 for m in candidates], dtype=np.float64)
+    scores += w["popularity"] * np.log1p(counts) / math.log1p(max(counts.max(), 1.0))
+    scores += w["quality"] * ((means * counts + 3.5 * 10) / (counts + 10) - 0.5) / 4.5  # shrunk mean, 0..1
+    personal = _personal_percentiles(user, [m.pk for m in candidates])
+    if personal is not None:
+        scores += w["personal"] * personal
+    return scores
+
+
+def _personal_percentiles(user, movie_ids: list[int]) -> np.ndarray | None:
+    """Each movie's CF score for this user as a percentile among the candidates; None without ratings."""
+    if not user.is_authenticated:
+        return None
+    rated = list(Rating.objects.filter(user=user).values_list("movie_id", "value"))
+    served = serving_model(settings.FEED_MODEL_KIND) if rated else None
+    if not served:
+        return None
+    model = served[1]
+    ids, ratings = zip(*rated, strict=True)
+    all_scores = model.score_for_ratings(list(ids), list(ratings))
+    position = {int(item): i for i, item in enumerate(model.item_ids)}
+    raw = np.asarray([all_scores[position[m]] if m in position else -np.inf for m in movie_ids])
+    ranks = raw.argsort().argsort()
+    return ranks / max(len(raw) - 1, 1)
+
+
+CREDITED = {"director": "Directed by", "writer": "Written by", "cast": "With"}
+
+
+def _reasons(movies: list[Movie], parse: ParsedQuery, named: list[int]) -> list[str]:
+    """One true line per movie from its own rows: the person asked for, what it shares with the named
+    title (director, keywords, genres), the theme among its keywords; else its genres and year."""
+    rows = Movie.objects.filter(pk__in=[movie.pk for movie in movies] + named)
+    facts = {movie.pk: movie for movie in rows.prefetch_related("genres", "credits__person")}
+    source = facts.get(named[0]) if named else None
+    return [" · ".join(_reason_parts(facts[movie.pk], parse, source)[:2]) for movie in movies]
+
+
+def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None) -> list[str]:
+    genres = [genre.name for genre in movie.genres.all()]
+    credits = {(credit.person.name, credit.role) for credit in movie.credits.all()}
+    keywords = movie.keywords or []
+    parts = []
+    for person in parse.people:
+        role = next((role for name, role in sorted(credits) if name == person.name), None)
+        if role:
+            parts.append(f"{CREDITED[role]} {person.name}")
+    if source is not None:
+        directors = sorted(name for name, role in credits if role == "director"
+                           and (name, role) in {(c.person.name, c.role) for c in source.credits.all()})  # fmt: skip
+        shared_keywords = [word for word in source.keywords or [] if word in keywords]
+        shared_genres = [genre.name for genre in source.genres.all() if genre.name in genres]
+        if directors:
+            parts.append(f"Like {source.title}: also directed by {directors[0]}")
+        elif shared_keywords:
+            parts.append(f"Like {source.title}: also about {_and(shared_keywords[:2])}")
+        elif shared_genres:
+            parts.append(f"Like {source.title}: also {_and(shared_genres[:3])}")
+    parts += [f"About {theme}" for theme in parse.themes if any(theme in word for word in keywords)]
+    if not parts:
+        shown = [genre for genre in genres if genre in parse.genres] or genres[:2]
+        parts.append(", ".join([*shown, *([str(movie.year)] if movie.year else [])]))
+    return parts
+
+
+def _with_remakes(movies: list[Movie], parse: ParsedQuery) -> list[Movie]:
+    """For a bare title, the movie meant first, then others of the same title (remakes, originals)."""
+    if parse.ask not in (None, "lookup") or not movies:
+        return movies
+    titles = {movie.title for movie in movies}
+    others = Movie.objects.filter(title__in=titles).exclude(pk__in=[m.pk for m in movies]).order_by("-rating_count")
+    return movies + list(others[:5])
+
+
+def _named(movie: Movie) -> str:
+    return f"{movie.title} ({movie.year})" if movie.year else movie.title
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

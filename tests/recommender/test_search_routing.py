@@ -1,0 +1,120 @@
+"""GET /api/v1/search/ and the site's search page route each kind of request, on the real database
+and cache: questions answered from the catalog, bare titles found (typos, remakes by year), and
+recommendation requests filtered by what they name ("no horror" honoured, people, decades) and
+personalised for a signed-in user. The parser here is the no-model baseline (no query_parser run
+is trained in these tests): routing does not depend on which parser read the request."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from catalog.models import Credit, Person, Rating
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/search/"
+
+
+@pytest.fixture
+def catalog(make_movie):
+    def credit(movie, name, role, order=0):
+        Credit.objects.create(movie=movie, person=Person.objects.get_or_create(name=name)[0], role=role, order=order)
+
+    heat = make_movie("Heat", 1995, ("Action", "Crime"), rating_count=104, rating_mean=4.0, runtime=170,
+                      overview="A group of professional bank robbers is hunted by a detective.")  # fmt: skip
+    remake = make_movie("Heat", 1986, ("Action",), rating_count=2, rating_mean=2.5)
+    ghost = make_movie("Ghostbusters", 1984, ("Comedy", "Horror"), rating_count=90, rating_mean=3.8)
+    groundhog = make_movie("Groundhog Day", 1993, ("Comedy", "Romance"), rating_count=95, rating_mean=4.1)
+    stripes = make_movie("Stripes", 1981, ("Comedy",), rating_count=30, rating_mean=3.4)
+    shining = make_movie("The Shining", 1980, ("Horror",), rating_count=80, rating_mean=4.2)
+    airplane = make_movie("Airplane!", 1980, ("Comedy",), rating_count=70, rating_mean=3.9)
+    credit(heat, "Michael Mann", "director")
+    credit(heat, "Michael Mann", "writer")
+    credit(heat, "Al Pacino", "cast", 0)
+    credit(heat, "Robert De Niro", "cast", 1)
+    for movie in (ghost, groundhog, stripes):
+        credit(movie, "Bill Murray", "cast")
+    credit(ghost, "Ivan Reitman", "director")
+    credit(stripes, "Ivan Reitman", "director")
+    return {"heat": heat, "remake": remake, "ghost": ghost, "groundhog": groundhog, "stripes": stripes,
+            "shining": shining, "airplane": airplane}  # fmt: skip
+
+
+def _search(client, q, **params):
+    response = client.get(URL, {"q": q, **params})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"query", "parser", "route", "answer", "understood", "parse", "results"}
+    return body
+
+
+def _titles(body):
+    return [(hit["movie"]["title"], hit["movie"]["year"]) for hit in body["results"]]
+
+
+def test_a_question_about_a_movie_is_answered_from_the_catalog(api, catalog):
+    body = _search(api, "who directed Heat?")
+    assert body["route"] == "answer" and body["answer"] == "Heat (1995) was directed by Michael Mann."
+    assert _titles(body)[0] == ("Heat", 1995)
+    assert _search(api, "how long is heat")["answer"] == "Heat (1995) runs 170 minutes (2 h 50 min)."
+    assert _search(api, "who is in heat 1995")["answer"] == "Heat (1995) stars Al Pacino and Robert De Niro."
+
+
+def test_a_fact_the_catalog_lacks_is_said_plainly_not_guessed(api, catalog):
+    assert (
+        _search(api, "who directed heat (1986)?")["answer"] == "The catalog does not list the director of Heat (1986)."
+    )
+
+
+def test_a_bare_title_finds_the_title_with_typos_and_the_year_picks_the_remake(api, catalog):
+    body = _search(api, "heat 1995")
+    assert body["route"] == "title" and body["answer"] == "" and _titles(body)[0] == ("Heat", 1995)
+    assert ("Heat", 1986) in _titles(body)  # the namesake follows
+    assert _titles(_search(api, "heat (1986)"))[0] == ("Heat", 1986)
+    assert _titles(_search(api, "groundhg day"))[0] == ("Groundhog Day", 1993)
+
+
+def test_my_rating_is_mine_and_anonymous_people_are_asked_to_log_in(api, user_api, catalog):
+    client, user = user_api
+    Rating.objects.create(user=user, movie=catalog["heat"], value=4.5, rated_at=datetime(2024, 1, 1, tzinfo=UTC))
+    assert _search(client, "what did i rate heat")["answer"] == "You rated Heat (1995) 4.5 stars."
+    assert _search(api, "what did i rate heat")["answer"] == "Log in to see your rating of Heat (1995)."
+
+
+def test_no_horror_is_honoured_and_people_and_decades_filter(api, catalog):
+    body = _search(api, "funny movies from the 80s with Bill Murray, no horror")
+    assert body["route"] == "recommendations"
+    assert _titles(body) == [("Stripes", 1981)]  # Ghostbusters is a horror comedy; Groundhog Day is from 1993
+    assert "no Horror" in body["understood"] and "with Bill Murray" in body["understood"]
+    assert body["results"][0]["reason"] == "With Bill Murray"
+    assert ("The Shining", 1980) not in _titles(_search(api, "anything from the 80s but no horror"))
+
+
+def test_a_signed_in_user_gets_recommendations_without_what_they_rated(user_api, catalog):
+    client, user = user_api
+    Rating.objects.create(user=user, movie=catalog["airplane"], value=5.0, rated_at=datetime(2024, 1, 1, tzinfo=UTC))
+    assert ("Airplane!", 1980) in _titles(_search(client.__class__(), "comedies from the 80s"))
+    assert ("Airplane!", 1980) not in _titles(_search(client, "comedies from the 80s"))
+
+
+def test_chat_account_and_off_topic_requests_get_a_polite_reply_and_no_movies(api, catalog):
+    for q in ("hello there", "how do i change my password", "what is 17 times 23"):
+        body = _search(api, q)
+        assert body["route"] == "answer" and body["answer"] and body["results"] == [], q
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [("", "This field may not be blank."), ("x" * 501, "no more than 500"), ("heat\u0000", "Null characters"),
+     ("a\u001bb", "control characters")],
+)  # fmt: skip
+def test_bad_input_is_a_clear_400(api, q, message):
+    response = api.get(URL, {"q": q})
+    assert response.status_code == 400 and message in response.json()["q"][0]
+
+
+def test_the_site_search_box_answers_questions_and_shows_how_it_read_the_request(client, catalog):
+    page = client.get("/search/", {"q": "who directed Heat?"}).content.decode()
+    assert "Heat (1995) was directed by Michael Mann." in page
+    page = client.get("/search/", {"q": "funny 80s movies with bill murray no horror"}).content.decode()
+    assert "Stripes" in page and "Ghostbusters" not in page and "with Bill Murray" in page
+    assert client.get("/search/", {"q": "x\u0000", "genre": "\u0000"}).status_code == 200  # a message, not a 500
