@@ -81,3 +81,31 @@ def test_rating_works_without_javascript(tmp_path, live_server, make_movie, make
         assert Rating.objects.get(user__username="ripley").value == 3.5
     finally:
         driver.quit()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_search_box_answers_a_question_and_shows_how_it_read_a_request(browser, live_server, make_movie):
+    from catalog.models import Credit, Person
+
+    heat = make_movie("Heat", 1995, ("Crime",), rating_count=10)
+    make_movie("The Shining", 1997, ("Crime", "Horror"), rating_count=50)
+    Credit.objects.create(movie=heat, person=Person.objects.create(name="Michael Mann"), role="director")
+
+    browser.get(f"{live_server.url}/")
+    search = browser.find_element(By.ID, "nav-q")
+    search.send_keys("who directed heat?")
+    search.submit()
+    _wait(
+        browser,
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".answer"), "Heat (1995) was directed by Michael Mann."),
+    )
+
+    search = browser.find_element(By.ID, "nav-q")
+    search.clear()
+    search.send_keys("crime movies from the 90s, no horror")
+    search.submit()
+    _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".understood"), "no Horror"))
+    chips = [chip.text for chip in browser.find_elements(By.CSS_SELECTOR, ".understood .chip")]
+    assert chips == ["Crime", "1990s", "no Horror"]
+    titles = [card.text for card in browser.find_elements(By.CSS_SELECTOR, ".feed .card-title")]
+    assert titles == ["Heat"]
