@@ -99,10 +99,10 @@ def recommendations_for(
         excluded |= set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
     movies = movies.exclude(pk__in=excluded)
     vectors = _similarity_vectors(parse, query, named)
-    candidates = _candidates(movies, vectors) if vectors else _by_popularity(movies)
+    candidates = _candidates(movies, vectors)
     if not candidates and parse.genres and len(parse.genres) > 1:  # "funny horror westerns": any, not all
         loose = Movie.objects.filter(_filters(parse, genre, decade, all_genres=False)).exclude(pk__in=excluded)
-        candidates = _candidates(loose, vectors) if vectors else _by_popularity(loose)
+        candidates = _candidates(loose, vectors)
     if not candidates:
         return []
     scores = _blend(candidates, vectors, parse, user)
@@ -155,19 +155,25 @@ def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dic
 
 
 def _candidates(movies, vectors: dict[str, np.ndarray]) -> list[Movie]:
-    """Movies passing the filters that are nearest to each similarity vector, each with its closeness."""
-    targets = {name: vector for name, vector in vectors.items() if name in ("titles", "text")}
-    if not targets:
+    """Movies passing the filters: the nearest to each similarity vector (titles, text), else the most
+    rated; each carries `closeness`, its cosine similarity to every vector (less/more phrases too)."""
+    if not vectors:
         return _by_popularity(movies)
-    distances = {name: CosineDistance("embedding__vector", vector.tolist()) for name, vector in vectors.items()}
+    aliases = {name: f"distance_{i}" for i, name in enumerate(vectors)}  # phrases are not SQL aliases
+    annotated = movies.filter(embedding__isnull=False).annotate(
+        **{aliases[name]: CosineDistance("embedding__vector", vector.tolist()) for name, vector in vectors.items()}
+    )
+    targets = [name for name in ("titles", "text") if name in vectors]
     found: dict[int, Movie] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
-        for name in targets:
-            rows = movies.filter(embedding__isnull=False).annotate(**{f"d_{n}": d for n, d in distances.items()})
-            for movie in rows.order_by(f"d_{name}")[:NEAREST]:
+        orders = [aliases[name] for name in targets] or ["-rating_count"]
+        for order in orders:
+            for movie in annotated.order_by(order, "pk")[:NEAREST]:
                 found.setdefault(movie.pk, movie)
+    for movie in found.values():
+        movie.closeness = {name: 1.0 - float(getattr(movie, alias)) for name, alias in aliases.items()}
     return list(found.values())
 
 
@@ -180,10 +186,10 @@ def _blend(candidates: list[Movie], vectors: dict, parse: ParsedQuery, user) -> 
     scores = np.zeros(len(candidates), dtype=np.float64)
     targets = [name for name in ("titles", "text") if name in vectors]
     for name in targets:
-        scores += w["similarity"] / len(targets) * np.asarray([1.0 - getattr(m, f"d_{name}") for m in candidates])
+        scores += w["similarity"] / len(targets) * np.asarray([m.closeness[name] for m in candidates])
     for name in vectors:
         if name.startswith(("less:", "more:")):
-            closeness = np.asarray([1.0 - getattr(m, f"d_{name}", 1.0) for m in candidates])
+            closeness = np.asarray([m.closeness[name] for m in candidates])
             scores += (1 if name.startswith("more:") else -1) * w["less_more"] * closeness
     counts = np.asarray([m.rating_count for m in candidates], dtype=np.float64)
     means = np.asarray([m.rating_mean or 3.0 for m in candidates], dtype=np.float64)
@@ -247,7 +253,7 @@ def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None) -> lis
     parts += [f"About {theme}" for theme in parse.themes if any(theme in word for word in keywords)]
     if not parts:
         shown = [genre for genre in genres if genre in parse.genres] or genres[:2]
-        parts.append(", ".join([*shown, *([str(movie.year)] if movie.year else [])]))
+        parts.append(", ".join([*shown, *([str(movie.year)] if movie.year else [])]) or "Close to what you asked for")
     return parts
 
 

@@ -118,3 +118,25 @@ def test_the_site_search_box_answers_questions_and_shows_how_it_read_the_request
     page = client.get("/search/", {"q": "funny 80s movies with bill murray no horror"}).content.decode()
     assert "Stripes" in page and "Ghostbusters" not in page and "with Bill Murray" in page
     assert client.get("/search/", {"q": "x\u0000", "genre": "\u0000"}).status_code == 200  # a message, not a 500
+
+
+@pytest.mark.ml
+def test_like_a_title_finds_the_closest_movies_without_the_title_and_says_what_they_share(api, make_movie):
+    from recommender.services.embeddings import embeddings_refresh
+
+    plots = {
+        "Vault Job": ("Crime", "Thieves break into a casino vault and the robbery goes wrong."),
+        "The Last Heist": ("Crime", "A crew of bank robbers plans one final heist before retiring."),
+        "Summer Picnic": ("Romance", "Two strangers fall in love during a sunny summer in the countryside."),
+        "Orbit of Silence": ("Sci-Fi", "Astronauts stranded on a space station fight to survive."),
+    }
+    for n, (title, (genre, plot)) in enumerate(plots.items()):
+        make_movie(title, 1990 + n, (genre,), overview=plot, rating_count=10)
+    embeddings_refresh()
+    body = _search(api, "movies like Vault Job")
+    assert body["route"] == "recommendations" and body["understood"] == ["like Vault Job (1990)"]
+    assert ("Vault Job", 1990) not in _titles(body) and _titles(body)[0] == ("The Last Heist", 1991)
+    assert body["results"][0]["reason"] == "Like Vault Job: also Crime"
+    less = _search(api, "movies like Vault Job but less romantic")
+    assert less["parse"]["constraints"]["less"] == ["romantic"]
+    assert _titles(less)[-1] == ("Summer Picnic", 1992)  # moved away from what it asks less of

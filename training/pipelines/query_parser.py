@@ -12,8 +12,8 @@ Two parsers come out of one run, because the second needs the first:
 Protocol: `examples` requests with `seed`, split by template, movie and person; `eval_examples`
 of the validation split score the candidate, its baseline and the serving version alike (the
 data set changes with the catalog and the generator, so the serving version is measured again,
-not read from its record). Gate: parse_f1 (the mean of intent macro-F1 and the entity F1s) not
-worse than the serving version's. The test split and the hand-written set are for
+not read from its record). Gate: parse_f1 (the mean of intent macro-F1 and the entity F1s) better
+than the serving version's. The test split and the hand-written set are for
 `manage.py evaluate_query_parser`, never for fitting or choosing.
 """
 
