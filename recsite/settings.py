@@ -251,9 +251,8 @@ EMBEDDING_MODEL_NAME = env_str("EMBEDDING_MODEL_NAME", "all-MiniLM-L6-v2")
 LLM_MODEL_PATH = env_str("LLM_MODEL_PATH")
 # Search requests: "llm" serves the serving query_parser version's fine-tuned language model (its
 # baseline answers whenever the model's output is unusable); "baseline" keeps language models out of
-# the web processes. QUERY_PARSER_INT8 runs that model with int8 linear layers on a CPU (3x faster).
+# the web processes.
 QUERY_PARSER = env_choice("QUERY_PARSER", "llm", {"llm", "baseline"})
-QUERY_PARSER_INT8 = env_bool("QUERY_PARSER_INT8", True)
 LLM_LOAD_IN_4BIT = env_bool("LLM_LOAD_IN_4BIT", False)
 LLM_BATCH_SIZE = env_int("LLM_BATCH_SIZE", 8, minimum=1, maximum=256)
 LLM_API_BASE = env_str("LLM_API_BASE")

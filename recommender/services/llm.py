@@ -43,13 +43,13 @@ def llm_base_path() -> Path:
     return path
 
 
-def local_llm(adapter: Path | None = None, name_suffix: str = "", int8: bool = False) -> LLM:
-    """The local base model, with a LoRA adapter on top if given; `int8`: quantized for a CPU (see LocalLLM)."""
+def local_llm(adapter: Path | None = None, name_suffix: str = "") -> LLM:
+    """The local base model, with a LoRA adapter on top if given."""
     base = llm_base_path()
     name = (BUNDLED_NAME if not settings.LLM_MODEL_PATH else base.name) + name_suffix
     return LocalLLM(
         base, adapter_path=adapter, name=name, load_in_4bit=settings.LLM_LOAD_IN_4BIT,
-        batch_size=settings.LLM_BATCH_SIZE, cpu_int8=int8,
+        batch_size=settings.LLM_BATCH_SIZE,
     )  # fmt: skip
 
 

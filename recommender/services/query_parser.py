@@ -86,5 +86,5 @@ def _build(served, graph, gazetteer) -> tuple[BaselineParser | LLMParser, str]:
                        version.pk, files.base_model, base.name)  # fmt: skip
         return baseline, f"baseline+query_parser-v{version.pk}"
     suffix = f"+query_parser-v{version.pk}"
-    llm = llm_service.local_llm(files.adapter, name_suffix=suffix, int8=settings.QUERY_PARSER_INT8)
+    llm = llm_service.local_llm(files.adapter, name_suffix=suffix)
     return LLMParser(llm, gazetteer, baseline), f"llm+query_parser-v{version.pk}"

@@ -115,7 +115,7 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
             adapter, losses, config = _fine_tune(p, base, train_split, Path(scratch) / ADAPTER, reporter)
             plot = loss_curve_png(losses, f"query_parser run {run.pk}: LoRA on {base.name}, {config.steps} steps")
             llm = LocalLLM(base, adapter_path=adapter, name=f"{base.name}+run-{run.pk}",
-                           batch_size=settings.LLM_BATCH_SIZE, cpu_int8=settings.QUERY_PARSER_INT8)  # fmt: skip
+                           batch_size=settings.LLM_BATCH_SIZE)  # fmt: skip
             reporter.step(82, "measuring the fine-tuned parser on the validation split")
             candidate = measured["fine-tuned"] = _scored(LLMParser(llm, gazetteer, baseline), rows)
             protocol |= {"base_model": base.name, "lora": {"steps": config.steps, "batch_size": config.batch_size,

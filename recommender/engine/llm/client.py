@@ -95,7 +95,6 @@ class LocalLLM(LLM):
         device: str | None = None,
         load_in_4bit: bool = False,
         batch_size: int = 8,
-        cpu_int8: bool = False,
     ) -> None:
         self.model_path = Path(model_path)
         self.adapter_path = Path(adapter_path) if adapter_path else None
@@ -103,9 +102,6 @@ class LocalLLM(LLM):
         self.device = device
         self.load_in_4bit = load_in_4bit
         self.batch_size = batch_size
-        # On a CPU, int8 weights for every linear layer (dynamic quantization): measured on 2 cores,
-        # SmolLM2-135M generated a token in 23 ms instead of 70 ms (fp32). Ignored on CUDA.
-        self.cpu_int8 = cpu_int8
         self._model = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -148,8 +144,6 @@ class LocalLLM(LLM):
                 model = model.merge_and_unload()  # plain weights again: generation as fast as the base
         if not self.load_in_4bit:
             model = model.to(device)
-        if self.cpu_int8 and device == "cpu":
-            model = _int8_linear_layers(model)
         model.eval()
         return model, tokenizer
 
@@ -198,18 +192,6 @@ class LocalLLM(LLM):
                 logits = model(**batch).logits[:, -1, :].float()  # left padding: the last column is the next token
             rows.append(torch.log_softmax(logits, dim=-1)[:, choice_ids].cpu().numpy())
         return np.vstack(rows) if rows else np.empty((0, len(choices)), dtype=np.float32)
-
-
-def _int8_linear_layers(model):
-    """Dynamic int8 quantization of the linear layers (weights int8, activations quantized per batch).
-    torch marks the eager API deprecated in favour of torchao, which is not installed; torch is pinned."""
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def _single_token(tokenizer, choice: str) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.engine.query.gazetteer import COMMON, Gazetteer, fold
+from recommender.engine.query.gazetteer import COMMON, Gazetteer, fold, title_variants
 from recommender.engine.query.lexicon import GENRE_WORDS, decades_in, genres_in, less_more_in
 from recommender.engine.query.schema import INTENTS, Constraints, ParsedQuery, PersonRef, TitleRef
 
@@ -126,7 +126,7 @@ class BaselineParser:
         bare_title = len(found) == 1 and self.gazetteer.is_whole_title(text)
         if bare_title:  # "heat 1995", "the matrix": someone looking for that movie
             intent = "non_rec"
-        wanted, excluded = genres_in(text)
+        wanted, excluded = genres_in(text, [variant for movie, _ in found for variant in title_variants(movie.title)])
         less, more = less_more_in(text)
         folded = fold(text)
         plot = _PLOT.search(folded)

@@ -144,6 +144,25 @@ class Gazetteer:
             return None
         return min(candidates, key=lambda pair: _title_rank(pair[0], pair[1], year))[1]
 
+    def resolve_mention(self, span: str, year: int | None = None) -> GraphMovie | None:
+        """The movie a parser's title mention means, when the mention carries more than the title
+        ("heat (the de niro / pacino one)", "the 1978 invasion of the body snatchers"): the whole
+        span first (typos tolerated), else its longest run of words that is exactly a title, with a
+        year written inside the mention as the year. Everyday words alone never count."""
+        movie = self.resolve_title(span, year)
+        if movie is not None:
+            return movie
+        words = fold(span).split()
+        years = [int(word) for word in words if re.fullmatch(r"(?:19|20)\d\d", word)]
+        words = [word for word in words if not re.fullmatch(r"(?:19|20)\d\d", word)]
+        for size in range(min(len(words), MAX_SPAN_TOKENS), 0, -1):
+            for start in range(len(words) - size + 1):
+                run = " ".join(words[start : start + size])
+                if all(word in COMMON for word in run.split()) or len(run) < 4 or run not in self.titles.exact:
+                    continue
+                return self.resolve_title(run, year or (years[0] if years else None))
+        return None
+
     def resolve_person(self, span: str) -> str | None:
         found = self.people.lookup(fold(span))
         names = [name for phrase, _ in found for name in self.people.exact[phrase]]

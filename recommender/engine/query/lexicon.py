@@ -4,8 +4,9 @@ and what the synthetic generator writes with. One table, so both speak the same 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from recommender.engine.query.gazetteer import fold
+from recommender.engine.query.gazetteer import edit_distance, fold
 
 # How people say a genre (folded words) -> the catalog genre.
 GENRE_WORDS: dict[str, str] = {
@@ -41,24 +42,47 @@ _LESS = re.compile(r"\b(?:less|not too|not so|without too much|fewer|not as)\s+(
 _MORE = re.compile(r"\b(?:more|extra|even more)\s+([a-z][a-z ]{1,30}?)" + _STOP_AT)
 
 
-def genres_in(text: str) -> tuple[list[str], list[str]]:
+def genres_in(text: str, titles: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """(wanted genres, excluded genres): a genre word right after a negation ("no horror",
-    "nothing animated", "anything but westerns") is excluded."""
-    words = fold(text).split()
+    "nothing animated", "anything but westerns") is excluded; one right after "more"/"less" is a
+    soft constraint ("with more action"), not a genre; words inside the named `titles` ("Mystery
+    Men") are not genre words. A typo in a genre word of 6 letters or more is tolerated ("wsterns")."""
+    words = _without(fold(text).split(), titles)
     wanted, excluded = [], []
     taken: set[int] = set()
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
             if taken & set(range(start, start + size)):
                 continue
-            genre = GENRE_WORDS.get(" ".join(words[start : start + size]))
+            genre = _genre_word(" ".join(words[start : start + size]))
             if genre is None:
                 continue
             taken |= set(range(start, start + size))
             before = " ".join(words[max(0, start - 3) : start])
+            if re.search(r"\b(more|less|extra|fewer|not too|not so|too much)$", before):
+                continue
             negated = any(re.search(rf"\b{negation}( \w+)?$", before) for negation in NEGATIONS)
             (excluded if negated else wanted).append(genre)
     return list(dict.fromkeys(wanted)), list(dict.fromkeys(excluded))
+
+
+def _genre_word(phrase: str) -> str | None:
+    if phrase in GENRE_WORDS:
+        return GENRE_WORDS[phrase]
+    if len(phrase) < 6 or " " in phrase:
+        return None
+    close = {genre for word, genre in GENRE_WORDS.items() if len(word) >= 6 and edit_distance(phrase, word, 1) <= 1}
+    return close.pop() if len(close) == 1 else None
+
+
+def _without(words: list[str], titles: Iterable[str]) -> list[str]:
+    """The words with each title's words replaced by a placeholder (keeps the distance to a negation)."""
+    for title in titles:
+        span = fold(title).split()
+        for start in range(len(words) - len(span) + 1):
+            if span and words[start : start + len(span)] == span:
+                words = words[:start] + ["_"] * len(span) + words[start + len(span) :]
+    return words
 
 
 def decades_in(text: str) -> list[int]:

@@ -12,6 +12,11 @@ JSON's quotes, brackets and key names would triple the answer. The model writes
 into the API's JSON contract. Titles and names are copied as typed ("godfathr") and resolved here
 by the gazetteer, so typos and remakes are handled the same way for every parser.
 
+Genres, excluded genres and decades are a closed vocabulary that the lexicon reads exactly
+(lexicon.py), so they are not part of the answer: a model trained to write them (the first
+version of this format) added genres nobody asked for ("tarantino" -> Thriller). Catalog people
+named in full in the request are added by the gazetteer when the model missed them.
+
 What the model writes is never trusted: an answer that breaks the format is rejected as a whole and
 the request goes to the fallback parser (the non-LLM baseline), with the reason logged; a title,
 name or phrase that does not occur in the request (a hallucination, or an instruction smuggled into
@@ -27,17 +32,17 @@ from dataclasses import dataclass, field
 
 from recommender.engine.llm.client import LLM, Conversation
 from recommender.engine.query.gazetteer import Gazetteer, edit_distance, fold, typo_budget
-from recommender.engine.query.schema import ASKS, INTENTS, ParsedQuery, TitleRef, genre_canonical
+from recommender.engine.query.lexicon import decades_in, genres_in
+from recommender.engine.query.schema import ASKS, INTENTS, ParsedQuery, TitleRef
 
 logger = logging.getLogger(__name__)
 
 SYSTEM = "Parse this movie-site search request."
 # Keys in the order the model writes them. Roles are keys of their own: "director: michael mann".
 PEOPLE_KEYS = {"director": "director", "cast": "cast", "writer": "writer", "person": None}
-KEYS = ("ask", "title", *PEOPLE_KEYS, "genre", "exclude", "decade", "theme", "plot", "less", "more")
+KEYS = ("ask", "title", *PEOPLE_KEYS, "theme", "plot", "less", "more")
 MAX_ANSWER_TOKENS = 64  # the longest training answer is about 40 tokens
 _TITLE_YEAR = re.compile(r"^(.*?)\s*\(((?:18|19|20)\d\d)\)$")
-_DECADE = re.compile(r"^((?:18|19|20)\d\d)s?$")
 
 
 class AnswerError(ValueError):
@@ -60,9 +65,6 @@ def answer_for(labels: dict) -> str:
     for person in labels["people"]:
         lines.append(f"{person['role'] or 'person'}: {person.get('span') or person['name']}")
     constraints = labels["constraints"]
-    lines += [f"genre: {genre}" for genre in labels["genres"]]
-    lines += [f"exclude: {genre}" for genre in constraints["exclude_genres"]]
-    lines += [f"decade: {decade}s" for decade in labels["decades"]]
     lines += [f"theme: {theme}" for theme in labels["themes"]]
     lines += [f"plot: {labels['plot']}"] if labels.get("plot") else []
     lines += [f"less: {word}" for word in constraints["less"]]
@@ -74,12 +76,12 @@ def answer_read(output: str) -> dict:
     """The labels in a model's answer, as written (spans not yet checked against the request).
 
     Raises AnswerError when the answer is not the format: no intent first, an unknown key, a line
-    without a value, a decade that is not a year. An ask outside ASKS reads as "other"."""
+    without a value. An ask outside ASKS reads as "other"."""
     lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
     if not lines or lines[0] not in INTENTS:
         raise AnswerError(f"the answer does not start with an intent ({'/'.join(INTENTS)}): {output[:60]!r}")
-    read: dict = {"intent": lines[0], "ask": None, "titles": [], "people": [], "genres": [], "exclude_genres": [],
-                  "decades": [], "themes": [], "plot": None, "less": [], "more": []}  # fmt: skip
+    read: dict = {"intent": lines[0], "ask": None, "titles": [], "people": [], "themes": [], "plot": None,
+                  "less": [], "more": []}  # fmt: skip
     for line in lines[1:]:
         key, colon, value = line.partition(":")
         key, value = key.strip(), value.strip()
@@ -92,13 +94,6 @@ def answer_read(output: str) -> dict:
             read["titles"].append((match.group(1), int(match.group(2))) if match else (value, None))
         elif key in PEOPLE_KEYS:
             read["people"].append((value, PEOPLE_KEYS[key]))
-        elif key == "decade":
-            match = _DECADE.match(value)
-            if not match:
-                raise AnswerError(f"not a decade: {value!r}")
-            read["decades"].append(int(match.group(1)) // 10 * 10)
-        elif key in ("genre", "exclude"):
-            read["genres" if key == "genre" else "exclude_genres"].append(value)
         elif key == "plot":
             read["plot"] = value
         else:
@@ -171,27 +166,34 @@ class LLMParser:
             dropped.append(span)
             return False
 
-        titles = []
+        titles, people = [], []
         for span, year in read["titles"]:
-            movie = self.gazetteer.resolve_title(span, year) if grounded(span) else None
+            movie = self.gazetteer.resolve_mention(span, year) if grounded(span) else None
+            person = None if movie or span in dropped else self.gazetteer.people.exact.get(fold(span))
             if movie is not None:
                 titles.append(TitleRef(movie.id, movie.title, movie.year))
+            elif person:  # a name written as a title ("like Donald Sutherland"): the person it is
+                people.append({"name": person[0], "role": None})
             elif span not in dropped:
                 dropped.append(span)
-        people = []
         for span, role in read["people"]:
             name = self.gazetteer.resolve_person(span) if grounded(span) else None
             if name is not None:
                 people.append({"name": name, "role": role})
             elif span not in dropped:
                 dropped.append(span)
+        named = {person["name"] for person in people}
+        people += [{"name": name, "role": None} for name in self.gazetteer.find_people(text) if name not in named]
+        if read["ask"] == "lookup" and not titles:
+            raise AnswerError("a lookup that names no catalog movie")
+        wanted, excluded = genres_in(text, [span for span, _ in read["titles"]])
         labels = {
             "intent": read["intent"], "ask": read["ask"], "people": people,
-            "genres": [genre_canonical(genre) for genre in read["genres"]], "decades": read["decades"],
+            "genres": wanted, "decades": decades_in(text),
             "themes": [theme for theme in read["themes"] if grounded(theme)],
             "plot": read["plot"] if read["plot"] and grounded(read["plot"]) else None,
             "constraints": {
-                "exclude_genres": [genre_canonical(genre) for genre in read["exclude_genres"]],
+                "exclude_genres": excluded,
                 "less": [word for word in read["less"] if grounded(word)],
                 "more": [word for word in read["more"] if grounded(word)],
             },
@@ -204,13 +206,13 @@ class LLMParser:
 FEW_SHOT_SYSTEM = (
     "You parse what people type into a movie site's search box. First line: rec if they want movie "
     "recommendations, else non_rec. Then one line per item, each 'key: value', keys: ask (for non_rec: "
-    f"{', '.join(ASKS)}), title, director, cast, writer, person, genre, exclude (a genre they do not want), "
-    "decade (like 1980s), theme, plot, less, more. Copy titles and names as typed. Nothing else."
+    f"{', '.join(ASKS)}), title, director, cast, writer, person, theme, plot, less, more. Copy titles and names "
+    "as typed. Nothing else."
 )
 FEW_SHOT_EXAMPLES = (
     ("anything like the matrix but less violent?", "rec\ntitle: the matrix\nless: violent"),
     ("who starred in Jaws", "non_rec\nask: cast\ntitle: Jaws"),
-    ("scary movies from the 70s, no comedies", "rec\ngenre: Horror\nexclude: Comedy\ndecade: 1970s"),
+    ("scary movies from the 70s with a haunted house", "rec\ntheme: haunted house"),
     ("films directed by kathryn bigelow", "rec\ndirector: kathryn bigelow"),
     ("how do i reset my password", "non_rec\nask: site"),
     ("a movie about time travel", "rec\ntheme: time travel"),

@@ -66,6 +66,7 @@ class Piece:
 
     text: str
     keep_span: Callable[[str], None] | None = None  # called with the final text: the label's span
+    slot: bool = True  # False for template words
 
 
 @dataclass
@@ -136,7 +137,7 @@ class Generator:
             slot = _SLOT_NAME.fullmatch(part)
             if slot is None:
                 if part:
-                    pieces.append(Piece(part.replace("{{", "{").replace("}}", "}")))
+                    pieces.append(Piece(part.replace("{{", "{").replace("}}", "}"), slot=False))
                 continue
             filled = self._slot(rng, split, slot.group(1), labels, movie_ids)
             if filled is None:
@@ -159,7 +160,8 @@ class Generator:
             labels["titles"].append(label)
             typed, year_suffix = self._typed_title(rng, movie)
             label["typed_year"] = movie.year if year_suffix else None
-            return [Piece(typed, lambda span: label.update(span=span)), *([Piece(year_suffix)] if year_suffix else [])]
+            year = [Piece(year_suffix, slot=False)] if year_suffix else []
+            return [Piece(typed, lambda span: label.update(span=span)), *year]
         if slot in ("director", "actor", "writer"):
             role = {"actor": "cast"}.get(slot, slot)
             names = self.people[split][role]
@@ -221,9 +223,9 @@ class Generator:
         span is what was typed): a typo, slang and fillers (template words only), no punctuation,
         everything lower case but the first letter."""
         if rng.random() < 0.25:
-            # Slot values only where a typo leaves the word recognisable (6 letters or more).
+            # In slot values only where a typo leaves the word recognisable (6 letters or more).
             words = [(i, j) for i, piece in enumerate(pieces) for j, word in enumerate(piece.text.split(" "))
-                     if len(word) >= (6 if piece.keep_span else 5) and word.isalpha()]  # fmt: skip
+                     if len(word) >= (6 if piece.slot else 5) and word.isalpha()]  # fmt: skip
             if words:
                 i, j = rng.choice(words)
                 split_words = pieces[i].text.split(" ")
@@ -231,14 +233,14 @@ class Generator:
                 pieces[i].text = " ".join(split_words)
         if rng.random() < 0.2:
             for piece in pieces:
-                if piece.keep_span is None:
+                if not piece.slot:
                     piece.text = " ".join(rng.choice(SLANG[word]) if word in SLANG and rng.random() < 0.7 else word
                                           for word in piece.text.split(" "))  # fmt: skip
         if rng.random() < 0.3:
             for piece in pieces:
                 piece.text = re.sub(r"[?!.,]", "", piece.text)
         if rng.random() < 0.15:
-            pieces.append(Piece(f" {rng.choice(FILLERS)}"))
+            pieces.append(Piece(f" {rng.choice(FILLERS)}", slot=False))
         if rng.random() < 0.1:
             for piece in pieces:
                 piece.text = piece.text.lower()

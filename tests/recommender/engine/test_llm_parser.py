@@ -26,7 +26,8 @@ def test_every_synthetic_answer_reads_back_to_its_labels():
         read = answer_read(answer_for(example.labels))
         assert read["intent"] == example.labels["intent"] and read["ask"] == example.labels["ask"]
         assert [span for span, _ in read["titles"]] == [title["span"] for title in example.labels["titles"]]
-        assert read["genres"] == example.labels["genres"] and read["decades"] == example.labels["decades"]
+        assert [name for name, _ in read["people"]] == [person["span"] for person in example.labels["people"]]
+        assert read["less"] == example.labels["constraints"]["less"] and read["plot"] == example.labels["plot"]
 
 
 def test_synthetic_labels_record_spans_that_occur_in_the_text_and_every_question_has_an_ask():
@@ -41,7 +42,7 @@ def test_synthetic_labels_record_spans_that_occur_in_the_text_and_every_question
 
 @pytest.mark.parametrize(
     "answer",
-    ["", "maybe", '{"intent": "rec"}', "rec\ntitle", "rec\ntitle:", "rec\nfavourite: heat", "non_rec\ndecade: eighties",
+    ["", "maybe", '{"intent": "rec"}', "rec\ntitle", "rec\ntitle:", "rec\nfavourite: heat", "rec\ngenre: Comedy",
      "Sure! Here is the parse:\nrec"],
 )  # fmt: skip
 def test_answers_that_break_the_format_are_refused(answer):
@@ -55,8 +56,8 @@ def test_an_unusable_answer_goes_to_the_fallback_with_the_reason_kept():
     assert reading.parse == FALLBACK.parse("who directed heat")
 
 
-def test_a_good_answer_is_expanded_into_the_contract_with_titles_resolved():
-    parse = _parser("rec\ntitle: alien\ngenre: sci fi\nexclude: horror\ndecade: 1980s\nless: gory").parse(
+def test_a_good_answer_is_expanded_into_the_contract_with_titles_resolved_and_genres_read_by_the_lexicon():
+    parse = _parser("rec\ntitle: alien\nless: gory").parse(
         "something like alien but less gory, sci fi from the 80s, no horror"
     )
     assert parse.intent == "rec" and [title.id for title in parse.titles] == [6]
@@ -82,6 +83,17 @@ def test_titles_people_and_phrases_not_in_the_request_are_dropped():
     assert set(reading.dropped) == {"the godfather", "michael mann", "space"}
 
 
-def test_an_unknown_ask_reads_as_other_and_a_year_as_its_decade():
-    parse = _parser("non_rec\nask: joke\ndecade: 1984").parse("tell me a joke about 1984")
-    assert parse.ask == "other" and parse.decades == [1980]
+def test_an_unknown_ask_reads_as_other():
+    assert _parser("non_rec\nask: joke").parse("tell me a joke").ask == "other"
+
+
+def test_a_lookup_without_a_catalog_movie_goes_to_the_fallback():
+    reading = _parser("non_rec\nask: lookup\ntitle: wsterns").read_many(["wsterns pls"])[0]
+    assert reading.error == "a lookup that names no catalog movie" and reading.parse.genres == ["Western"]
+
+
+def test_catalog_people_named_in_full_are_kept_when_the_model_misses_them_and_a_name_as_title_is_a_person():
+    parse = _parser("rec\ntitle: alien").parse("something with sigourney weaver kinda like alien")
+    assert [person.name for person in parse.people] == ["Sigourney Weaver"]
+    parse = _parser("rec\ntitle: al pacino").parse("films like al pacino")
+    assert parse.titles == [] and [person.name for person in parse.people] == ["Al Pacino"]

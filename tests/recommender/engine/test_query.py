@@ -60,6 +60,12 @@ def test_the_lexicon_reads_wanted_and_excluded_genres_decades_and_constraints():
     assert less_more_in("like alien but less gory and more jokes") == (["gory"], ["jokes"])
 
 
+def test_genre_words_in_titles_after_more_or_misspelt_read_as_they_should():
+    assert genres_in("mystery men but with more action", ["mystery men"]) == ([], [])
+    assert genres_in("wsterns pls") == (["Western"], [])
+    assert genres_in("a drama, not karma") == (["Drama"], [])  # 5 letters: no typo tolerance
+
+
 def test_parses_from_any_source_are_checked_against_the_contract():
     labels = {"intent": "rec", "genres": ["sci fi", "Space Opera", 3], "decades": [1987, "x", 3000],
               "people": [{"name": "Al Pacino", "role": "hero"}, "junk"], "constraints": "no"}  # fmt: skip

@@ -9,7 +9,7 @@ Rows, one run, same requests (the ablation of each language component):
   baseline-rules       gazetteer + lexicon + keyword rules for the intent: no model at all
   baseline             the same entities + the serving version's linear intent classifier on MiniLM
   base few-shot        the untuned local instruction model, prompted with instructions and examples
-  fine-tuned           the serving version's LoRA adapter on that model (as served: int8 on CPU)
+  fine-tuned           the serving version's LoRA adapter on that model, as served
 The two language-model rows fall back to the baseline when an answer is unusable (counted in
 "valid"). The untuned model is slow with its long prompt: it reads `--llm-sample` requests per set.
 """
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             f"movies, people); hand-written: {len(sets['hand-written'])} requests written by people, not from the "
             f"templates (no ask labels: n/a); entity columns: micro F1, titles by catalog id; valid: answers "
             f"used (LLM) or parses unchanged by the contract (baselines); latency: one request at a time, no "
-            f"cache, up to 100 requests, this machine, {settings.QUERY_PARSER_INT8 and 'int8' or 'fp32'} LLM "
+            f"cache, up to 100 requests, this machine, float32 LLM "
             f"weights on CPU]"
         )
         if options["json"]:
@@ -91,13 +91,11 @@ class Command(BaseCommand):
         if no_llm:
             return parsers
         base = llm_service.llm_base_path()
-        untuned = LocalLLM(
-            base, name=base.name, batch_size=settings.LLM_BATCH_SIZE, cpu_int8=settings.QUERY_PARSER_INT8
-        )
+        untuned = LocalLLM(base, name=base.name, batch_size=settings.LLM_BATCH_SIZE)
         parsers[f"base few-shot ({base.name})"] = (LLMParser(untuned, gazetteer, baseline, few_shot=True), True)
         if files.adapter is not None:
             tuned = LocalLLM(base, adapter_path=files.adapter, name=f"{base.name}+v{version.pk}",
-                             batch_size=settings.LLM_BATCH_SIZE, cpu_int8=settings.QUERY_PARSER_INT8)  # fmt: skip
+                             batch_size=settings.LLM_BATCH_SIZE)  # fmt: skip
             parsers[f"fine-tuned (v{version.pk})"] = (LLMParser(tuned, gazetteer, baseline), False)
         else:
             self.stdout.write(f"query_parser v{version.pk} has no LoRA adapter (a baseline-only run)")
