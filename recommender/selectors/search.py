@@ -119,7 +119,7 @@ def _filters(parse: ParsedQuery, genre: str, decade: int | None, all_genres: boo
         for name in wanted:
             condition &= Q(pk__in=Movie.objects.filter(genres__name__iexact=name).values("pk"))
     elif wanted:
-        condition &= Q(genres__name__in=wanted)
+        condition &= Q(pk__in=Movie.objects.filter(genres__name__in=wanted).values("pk"))
     if parse.constraints.exclude_genres:
         condition &= ~Q(pk__in=Movie.objects.filter(genres__name__in=parse.constraints.exclude_genres).values("pk"))
     decades = [decade] if decade is not None else parse.decades

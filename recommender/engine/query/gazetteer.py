@@ -33,8 +33,15 @@ COMMON = frozenset(
     under again then now here there night day time date love life man woman girl boy kids family home house
     movie movies film films show watch see want need like get go make know think tonight today big little
     long short fun funny scary happy sad dark light night war game story world friends friend lol pls please
-    thanks hi hello hey ok okay help me find give recommend suggest""".split()
+    thanks hi hello hey ok okay help me find give recommend suggest same vibe vibes kinda sorta stuff thing things
+    type kind sort lot lots bit way place times guy guys people person shows watched else much many other others
+    another every around after before while still even ever never always maybe actually pretty quite enough back
+    away off right left own different real true sure tell ask know let take makes made back end ending part whole
+    nice cool awesome fine weird strange crazy wild same vibe mood feel feeling tonight weekend rainy sunday""".split()
 )
+# Pronouns and the like: even after a cue ("find me something like it") they are a title only when
+# written as one: capitalised ("like It") or quoted.
+PRONOUNS = frozenset("it this that them her him us me you she he they one".split())
 
 
 def fold(text: str) -> str:
@@ -130,7 +137,7 @@ class Gazetteer:
 
     # --- resolving a span a parser extracted ------------------------------------------------------
 
-    def resolve_title(self, span: str, year: int | None = None) -> GraphMovie | None:
+    def resolve_title(self, span: str, year: int | None = None, fuzzy: bool = True) -> GraphMovie | None:
         """The catalog movie a typed title means: exact over fuzzy, the stated year (±1), then the most rated."""
         folded = fold(span)
         match = _YEAR_AFTER.search(folded.rsplit(" ", 1)[-1]) if " " in folded else None
@@ -138,30 +145,20 @@ class Gazetteer:
             year, folded = int(match.group(1)), folded.rsplit(" ", 1)[0]
         candidates = []
         for variant in {folded, _ARTICLE.sub("", folded)}:
-            for phrase, distance in self.titles.lookup(variant):
+            for phrase, distance in self.titles.lookup(variant, fuzzy=fuzzy):
                 candidates += [(distance, self.movies[movie_id]) for movie_id in self.titles.exact[phrase]]
         if not candidates:
             return None
         return min(candidates, key=lambda pair: _title_rank(pair[0], pair[1], year))[1]
 
     def resolve_mention(self, span: str, year: int | None = None) -> GraphMovie | None:
-        """The movie a parser's title mention means, when the mention carries more than the title
-        ("heat (the de niro / pacino one)", "the 1978 invasion of the body snatchers"): the whole
-        span first (typos tolerated), else its longest run of words that is exactly a title, with a
-        year written inside the mention as the year. Everyday words alone never count."""
-        movie = self.resolve_title(span, year)
-        if movie is not None:
-            return movie
-        words = fold(span).split()
-        years = [int(word) for word in words if re.fullmatch(r"(?:19|20)\d\d", word)]
-        words = [word for word in words if not re.fullmatch(r"(?:19|20)\d\d", word)]
-        for size in range(min(len(words), MAX_SPAN_TOKENS), 0, -1):
-            for start in range(len(words) - size + 1):
-                run = " ".join(words[start : start + size])
-                if all(word in COMMON for word in run.split()) or len(run) < 4 or run not in self.titles.exact:
-                    continue
-                return self.resolve_title(run, year or (years[0] if years else None))
-        return None
+        """The movie a parser's title mention names exactly (no typo tolerance: the scan tolerates
+        typos, with its own checks). A remark in parentheses ("heat (the de niro / pacino one)") or a
+        year inside the mention ("the 1978 invasion of the body snatchers") is set aside, the year
+        kept as the year."""
+        years = [int(found) for found in re.findall(r"\b((?:19|20)\d\d)\b", span)]
+        bare = re.sub(r"\b(?:19|20)\d\d\b", " ", re.sub(r"\([^)]*\)?", " ", span))
+        return self.resolve_title(bare, year or (years[0] if years else None), fuzzy=False) if fold(bare) else None
 
     def resolve_person(self, span: str) -> str | None:
         found = self.people.lookup(fold(span))
@@ -242,6 +239,9 @@ def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str) -> b
     cued = start > 0 and words[start - 1] in CUES_BEFORE
     year_after = _YEAR_AFTER.match(" ".join(words[end : end + 1])) is not None
     quoted = bool(re.search(r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']", fold_keep_quotes(raw)))
+    if span in PRONOUNS:
+        capitalised = re.search(rf"\b{span.capitalize()}\b", raw) is not None  # after a cue: mid-sentence
+        return not (whole_request or quoted or (cued and capitalised))
     return not (whole_request or cued or year_after or quoted)
 
 

@@ -75,19 +75,20 @@ def answer_for(labels: dict) -> str:
 def answer_read(output: str) -> dict:
     """The labels in a model's answer, as written (spans not yet checked against the request).
 
-    Raises AnswerError when the answer is not the format: no intent first, an unknown key, a line
-    without a value. An ask outside ASKS reads as "other"."""
+    Raises AnswerError when the answer does not start with an intent. A later line that is not
+    `key: value` with a known key is not read (it lands in "unread"); an ask outside ASKS reads as
+    "other". Everything read is checked against the request afterwards."""
     lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
     if not lines or lines[0] not in INTENTS:
         raise AnswerError(f"the answer does not start with an intent ({'/'.join(INTENTS)}): {output[:60]!r}")
     read: dict = {"intent": lines[0], "ask": None, "titles": [], "people": [], "themes": [], "plot": None,
-                  "less": [], "more": []}  # fmt: skip
+                  "less": [], "more": [], "unread": []}  # fmt: skip
     for line in lines[1:]:
         key, colon, value = line.partition(":")
         key, value = key.strip(), value.strip()
         if not colon or key not in KEYS or not value:
-            raise AnswerError(f"not a 'key: value' line with a known key: {line[:60]!r}")
-        if key == "ask":
+            read["unread"].append(line[:80])
+        elif key == "ask":
             read["ask"] = value if value in ASKS else "other"
         elif key == "title":
             match = _TITLE_YEAR.match(value)
@@ -158,7 +159,7 @@ class LLMParser:
     def reading(self, text: str, answer: str) -> Reading:
         """The parse of one answer; ValueError when the format is broken."""
         read = answer_read(answer)
-        dropped: list[str] = []
+        dropped: list[str] = list(read["unread"])
 
         def grounded(span: str) -> bool:
             if span_in(span, text):
@@ -166,9 +167,19 @@ class LLMParser:
             dropped.append(span)
             return False
 
-        titles, people = [], []
+        # Titles: those the gazetteer's scan finds (typo-tolerant, with its checks for everyday words),
+        # and those the model points at that are exactly a catalog title; for a question naming no movie
+        # the scan found, the model's span with typos tolerated ("who directed godfathr"). On 400
+        # validation requests (version 2): the model's spans alone title F1 0.77, the scan alone 0.84,
+        # this 0.84 with intent F1 0.92 (exact spans only: titles 0.86, but intent 0.90 as more
+        # questions lost their movie and fell back).
+        titles = [TitleRef(movie.id, movie.title, movie.year) for movie, _ in self.gazetteer.find_titles(text)]
+        people = []
+        scanned = bool(titles)
         for span, year in read["titles"]:
             movie = self.gazetteer.resolve_mention(span, year) if grounded(span) else None
+            if movie is None and not scanned and read["intent"] == "non_rec" and span not in dropped:
+                movie = self.gazetteer.resolve_title(span, year)
             person = None if movie or span in dropped else self.gazetteer.people.exact.get(fold(span))
             if movie is not None:
                 titles.append(TitleRef(movie.id, movie.title, movie.year))
@@ -178,8 +189,11 @@ class LLMParser:
                 dropped.append(span)
         for span, role in read["people"]:
             name = self.gazetteer.resolve_person(span) if grounded(span) else None
+            movie = None if name or span in dropped else self.gazetteer.resolve_mention(span)
             if name is not None:
                 people.append({"name": name, "role": role})
+            elif movie is not None:  # a title written as a name: the movie it is
+                titles.append(TitleRef(movie.id, movie.title, movie.year))
             elif span not in dropped:
                 dropped.append(span)
         named = {person["name"] for person in people}

@@ -42,8 +42,7 @@ def test_synthetic_labels_record_spans_that_occur_in_the_text_and_every_question
 
 @pytest.mark.parametrize(
     "answer",
-    ["", "maybe", '{"intent": "rec"}', "rec\ntitle", "rec\ntitle:", "rec\nfavourite: heat", "rec\ngenre: Comedy",
-     "Sure! Here is the parse:\nrec"],
+    ["", "maybe", '{"intent": "rec"}', "Sure! Here is the parse:\nrec", "REC\ntitle: heat", "title: heat\nrec"],
 )  # fmt: skip
 def test_answers_that_break_the_format_are_refused(answer):
     with pytest.raises(AnswerError):
@@ -81,6 +80,12 @@ def test_titles_people_and_phrases_not_in_the_request_are_dropped():
     assert [title.id for title in reading.parse.titles] == [6]  # the model cannot add a movie nobody typed
     assert reading.parse.people == [] and reading.parse.themes == []
     assert set(reading.dropped) == {"the godfather", "michael mann", "space"}
+
+
+def test_lines_outside_the_format_are_not_read_and_the_rest_still_counts():
+    reading = _parser("rec\ntitle: alien\nsimilar: suspense\ngenre: Horror\ntitle").read_many(["movies like alien"])[0]
+    assert reading.error == "" and [title.id for title in reading.parse.titles] == [6]
+    assert reading.parse.genres == [] and reading.dropped == ["similar: suspense", "genre: Horror", "title"]
 
 
 def test_an_unknown_ask_reads_as_other():

@@ -46,6 +46,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, help="also write every score here")
 
     def handle(self, *args, examples: int, seed: int, handwritten: Path, llm_sample: int, no_llm: bool, **options):
+        import torch
+
         graph = catalog_graph()
         if not graph.movies:
             raise CommandError("the catalog is empty; run import_bundled first")
@@ -71,8 +73,8 @@ class Command(BaseCommand):
             f"movies, people); hand-written: {len(sets['hand-written'])} requests written by people, not from the "
             f"templates (no ask labels: n/a); entity columns: micro F1, titles by catalog id; valid: answers "
             f"used (LLM) or parses unchanged by the contract (baselines); latency: one request at a time, no "
-            f"cache, up to 100 requests, this machine, float32 LLM "
-            f"weights on CPU]"
+            f"cache, up to 100 requests, this machine, float32 LLM weights, {torch.get_num_threads()} torch "
+            f"thread(s)]"
         )
         if options["json"]:
             options["json"].write_text(json.dumps(results, indent=2))
