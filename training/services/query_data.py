@@ -96,9 +96,12 @@ def examples_rows(examples: list[Example]) -> list[tuple[str, str, dict]]:
     return [(example.text, example.labels["intent"], gold_sets(example.labels)) for example in examples]
 
 
-def parser_scores(parser, rows: list[tuple[str, str, dict]], *, batch_size: int = 64, latency: bool = True) -> dict:
+def parser_scores(
+    parser, rows: list[tuple[str, str, dict]], *, batch_size: int = 64, latency: bool = True,
+    latency_requests: int = 100,
+) -> dict:  # fmt: skip
     """Intent macro-F1, entity P/R/F1 per type, valid-output rate, and (with `latency`) per-request
-    latency p50/p95, each request timed alone on a sample of up to 100 rows after one warm-up.
+    latency p50/p95, each request timed alone on a sample of up to `latency_requests` rows after one warm-up.
 
     "valid" is, for a language-model parser, the share of answers it could use (the rest went to
     its fallback); for the baseline, the share of parses that pass the contract's checks unchanged."""
@@ -121,7 +124,8 @@ def parser_scores(parser, rows: list[tuple[str, str, dict]], *, batch_size: int 
         "rows": len(rows),
     }
     if latency:
-        scores["latency_ms"] = parse_latency(parser, texts[:: max(1, len(texts) // 100)][:100])
+        step = max(1, len(texts) // latency_requests)
+        scores["latency_ms"] = parse_latency(parser, texts[::step][:latency_requests])
     return scores
 
 

@@ -44,8 +44,8 @@ _MORE = re.compile(r"\b(?:more|extra|even more)\s+([a-z][a-z ]{1,30}?)" + _STOP_
 
 def genres_in(text: str, titles: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """(wanted genres, excluded genres): a genre word right after a negation ("no horror",
-    "nothing animated", "anything but westerns") is excluded; one right after "more"/"less" is a
-    soft constraint ("with more action"), not a genre; words inside the named `titles` ("Mystery
+    "nothing animated", "anything but westerns", "not too scary") is excluded; one right after
+    "more"/"less" is a soft constraint ("with more action"), not a genre; words inside the named `titles` ("Mystery
     Men") are not genre words. A typo in a genre word of 6 letters or more is tolerated ("wsterns")."""
     words = _without(fold(text).split(), titles)
     wanted, excluded = [], []
@@ -59,7 +59,7 @@ def genres_in(text: str, titles: Iterable[str] = ()) -> tuple[list[str], list[st
                 continue
             taken |= set(range(start, start + size))
             before = " ".join(words[max(0, start - 3) : start])
-            if re.search(r"\b(more|less|extra|fewer|not too|not so|too much)$", before):
+            if re.search(r"\b(more|less|extra|fewer)$", before):
                 continue
             negated = any(re.search(rf"\b{negation}( \w+)?$", before) for negation in NEGATIONS)
             (excluded if negated else wanted).append(genre)
