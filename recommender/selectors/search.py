@@ -99,10 +99,13 @@ def recommendations_for(
         excluded |= set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
     movies = movies.exclude(pk__in=excluded)
     vectors = _similarity_vectors(parse, query, named)
-    candidates = _candidates(movies, vectors)
+    if named and "titles" not in vectors:  # the named movies are not embedded yet: their genres stand in
+        shared = Movie.objects.filter(genres__movies__in=named).values("pk")
+        movies = movies.filter(pk__in=shared)
+    candidates = _candidates(movies, vectors) or _by_popularity(movies)  # no embeddings yet: the filters alone
     if not candidates and parse.genres and len(parse.genres) > 1:  # "funny horror westerns": any, not all
         loose = Movie.objects.filter(_filters(parse, genre, decade, all_genres=False)).exclude(pk__in=excluded)
-        candidates = _candidates(loose, vectors)
+        candidates = _candidates(loose, vectors) or _by_popularity(loose)
     if not candidates:
         return []
     scores = _blend(candidates, vectors, parse, user)
@@ -186,10 +189,10 @@ def _blend(candidates: list[Movie], vectors: dict, parse: ParsedQuery, user) -> 
     scores = np.zeros(len(candidates), dtype=np.float64)
     targets = [name for name in ("titles", "text") if name in vectors]
     for name in targets:
-        scores += w["similarity"] / len(targets) * np.asarray([m.closeness[name] for m in candidates])
+        scores += w["similarity"] / len(targets) * np.asarray([_closeness(m, name) for m in candidates])
     for name in vectors:
         if name.startswith(("less:", "more:")):
-            closeness = np.asarray([m.closeness[name] for m in candidates])
+            closeness = np.asarray([_closeness(m, name) for m in candidates])
             scores += (1 if name.startswith("more:") else -1) * w["less_more"] * closeness
     counts = np.asarray([m.rating_count for m in candidates], dtype=np.float64)
     means = np.asarray([m.rating_mean or 3.0 for m in candidates], dtype=np.float64)
@@ -199,6 +202,11 @@ def _blend(candidates: list[Movie], vectors: dict, parse: ParsedQuery, user) -> 
     if personal is not None:
         scores += w["personal"] * personal
     return scores
+
+
+def _closeness(movie: Movie, name: str) -> float:
+    """Cosine similarity to a request vector; 0 for a movie found without one (not embedded yet)."""
+    return getattr(movie, "closeness", {}).get(name, 0.0)
 
 
 def _personal_percentiles(user, movie_ids: list[int]) -> np.ndarray | None:
