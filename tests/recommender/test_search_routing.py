@@ -140,3 +140,9 @@ def test_like_a_title_finds_the_closest_movies_without_the_title_and_says_what_t
     less = _search(api, "movies like Vault Job but less romantic")
     assert less["parse"]["constraints"]["less"] == ["romantic"]
     assert _titles(less)[-1] == ("Summer Picnic", 1992)  # moved away from what it asks less of
+
+
+def test_like_a_title_before_the_catalog_is_embedded_offers_movies_of_its_genres(api, catalog):
+    body = _search(api, "movies like heat")
+    assert body["route"] == "recommendations" and _titles(body) == [("Heat", 1986)]
+    assert body["results"][0]["reason"] == "Like Heat: also Action"
