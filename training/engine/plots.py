@@ -25,13 +25,7 @@ def metrics_bar_chart(results: dict[str, dict[str, float]], title: str) -> bytes
         axes.bar_label(bars, fmt="%.3f", fontsize=7, padding=1)
     axes.set_xticks(positions + width * (len(results) - 1) / 2, [f"{m}@k" if m != "coverage" else m for m in metrics])
     axes.set_ylim(0, 1)
-    axes.set_title(title, fontsize=10)
-    axes.legend(fontsize=8)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
+    return _finished_png(figure, axes, title)
 
 
 def loss_curve_png(losses: list[float], title: str) -> bytes:
@@ -51,6 +45,13 @@ def loss_curve_png(losses: list[float], title: str) -> bytes:
         axes.plot(steps[window - 1 :], smooth, linewidth=1.8, label=f"mean of {window} steps")
     axes.set_xlabel("step")
     axes.set_ylabel("loss (answer tokens)")
+    return _finished_png(figure, axes, title)
+
+
+def _finished_png(figure, axes, title: str) -> bytes:
+    """Title, legend and layout, then the figure as PNG bytes (and closed)."""
+    import matplotlib.pyplot as plt
+
     axes.set_title(title, fontsize=10)
     axes.legend(fontsize=8)
     figure.tight_layout()
