@@ -120,15 +120,8 @@ class SimilarMoviesApi(APIView):
         return Response({"results": SimilarMatchSerializer(matches, many=True).data})
 
 
-class SearchHitSerializer(serializers.Serializer):
-    movie = serializers.SerializerMethodField()
-    score = serializers.FloatField()
+class SearchHitSerializer(MatchSerializer):
     reason = serializers.CharField(help_text="why this movie, from its own data (a shared director, genres, keywords)")
-
-    def get_movie(self, hit) -> dict:
-        movie = hit.movie
-        genres = [genre.name for genre in movie.genres.all()]
-        return {"id": movie.pk, "title": movie.title, "year": movie.year, "genres": genres}
 
 
 SEARCH_RESPONSE = inline_serializer(

@@ -27,7 +27,8 @@ from pgvector.django import CosineDistance
 
 from catalog.models import Movie, NotInterested, Rating
 from recommender.engine.query.schema import ParsedQuery
-from recommender.selectors.search_answers import MOVIE_FACTS, answer_for
+from recommender.models import MovieEmbedding
+from recommender.selectors.search_answers import MOVIE_FACTS, and_join, answer_for
 from recommender.services.embeddings import embedder
 from recommender.services.query_parser import query_parse
 from recommender.services.registry import serving_model
@@ -67,7 +68,7 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
     if parse.intent == "non_rec":
         result.answer, movies = answer_for(parse=parse, user=user)
         result.route = "answer" if result.answer else "title"
-        result.hits = [SearchHit(movie, 1.0, _named(movie)) for movie in _with_remakes(movies, parse)][:k]
+        result.hits = [SearchHit(movie, 1.0, str(movie)) for movie in _with_remakes(movies, parse)][:k]
         return result
     if parse.ask in MOVIE_FACTS:  # "who directed Heat? and something like it": the fact, then the movies
         result.answer, _ = answer_for(parse=parse, user=user)
@@ -94,9 +95,10 @@ def recommendations_for(
     movies = Movie.objects.filter(_filters(parse, genre, decade))
     named = [title.id for title in parse.titles]
     excluded = set(named)
+    rated: dict[int, float] = {}
     if user.is_authenticated:
-        excluded |= set(Rating.objects.filter(user=user).values_list("movie_id", flat=True))
-        excluded |= set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
+        rated = dict(Rating.objects.filter(user=user).values_list("movie_id", "value"))
+        excluded |= set(rated) | set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
     movies = movies.exclude(pk__in=excluded)
     vectors = _similarity_vectors(parse, query, named)
     if named and "titles" not in vectors:  # the named movies are not embedded yet: their genres stand in
@@ -108,7 +110,7 @@ def recommendations_for(
         candidates = _candidates(loose, vectors) or _by_popularity(loose)
     if not candidates:
         return []
-    scores = _blend(candidates, vectors, parse, user)
+    scores = _blend(candidates, vectors, rated)
     order = np.argsort(-scores)[:k]
     chosen = [candidates[i] for i in order]
     reasons = _reasons(chosen, parse, named)
@@ -138,8 +140,6 @@ def _filters(parse: ParsedQuery, genre: str, decade: int | None, all_genres: boo
 def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dict[str, np.ndarray]:
     """The vectors a request's movies should be close to: its named titles, its themes or plot, or
     (with nothing structured in it, "something for date night") the request itself."""
-    from recommender.models import MovieEmbedding
-
     vectors = {}
     stored = list(MovieEmbedding.objects.filter(movie_id__in=named).values_list("vector", flat=True))
     if stored:
@@ -184,7 +184,7 @@ def _by_popularity(movies) -> list[Movie]:
     return list(movies.order_by("-rating_count", "title")[:NEAREST])
 
 
-def _blend(candidates: list[Movie], vectors: dict, parse: ParsedQuery, user) -> np.ndarray:
+def _blend(candidates: list[Movie], vectors: dict, rated: dict[int, float]) -> np.ndarray:
     w = SCORE_WEIGHTS
     scores = np.zeros(len(candidates), dtype=np.float64)
     targets = [name for name in ("titles", "text") if name in vectors]
@@ -198,7 +198,7 @@ def _blend(candidates: list[Movie], vectors: dict, parse: ParsedQuery, user) -> 
     means = np.asarray([m.rating_mean or 3.0 for m in candidates], dtype=np.float64)
     scores += w["popularity"] * np.log1p(counts) / math.log1p(max(counts.max(), 1.0))
     scores += w["quality"] * ((means * counts + 3.5 * 10) / (counts + 10) - 0.5) / 4.5  # shrunk mean, 0..1
-    personal = _personal_percentiles(user, [m.pk for m in candidates])
+    personal = _personal_percentiles(rated, [m.pk for m in candidates])
     if personal is not None:
         scores += w["personal"] * personal
     return scores
@@ -209,17 +209,14 @@ def _closeness(movie: Movie, name: str) -> float:
     return getattr(movie, "closeness", {}).get(name, 0.0)
 
 
-def _personal_percentiles(user, movie_ids: list[int]) -> np.ndarray | None:
-    """Each movie's CF score for this user as a percentile among the candidates; None without ratings."""
-    if not user.is_authenticated:
-        return None
-    rated = list(Rating.objects.filter(user=user).values_list("movie_id", "value"))
+def _personal_percentiles(rated: dict[int, float], movie_ids: list[int]) -> np.ndarray | None:
+    """Each movie's CF score from these ratings (movie id -> stars) as a percentile among the
+    candidates; None without ratings or a serving CF model."""
     served = serving_model(settings.FEED_MODEL_KIND) if rated else None
     if not served:
         return None
     model = served[1]
-    ids, ratings = zip(*rated, strict=True)
-    all_scores = model.score_for_ratings(list(ids), list(ratings))
+    all_scores = model.score_for_ratings(list(rated), list(rated.values()))
     position = {int(item): i for i, item in enumerate(model.item_ids)}
     raw = np.asarray([all_scores[position[m]] if m in position else -np.inf for m in movie_ids])
     ranks = raw.argsort().argsort()
@@ -235,10 +232,11 @@ def _reasons(movies: list[Movie], parse: ParsedQuery, named: list[int]) -> list[
     rows = Movie.objects.filter(pk__in=[movie.pk for movie in movies] + named)
     facts = {movie.pk: movie for movie in rows.prefetch_related("genres", "credits__person")}
     source = facts.get(named[0]) if named else None
-    return [" · ".join(_reason_parts(facts[movie.pk], parse, source)[:2]) for movie in movies]
+    source_directors = {c.person.name for c in source.credits.all() if c.role == "director"} if source else set()
+    return [" · ".join(_reason_parts(facts[movie.pk], parse, source, source_directors)[:2]) for movie in movies]
 
 
-def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None) -> list[str]:
+def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None, source_directors: set[str]) -> list[str]:
     genres = [genre.name for genre in movie.genres.all()]
     credits = {(credit.person.name, credit.role) for credit in movie.credits.all()}
     keywords = movie.keywords or []
@@ -248,16 +246,15 @@ def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None) -> lis
         if role:
             parts.append(f"{CREDITED[role]} {person.name}")
     if source is not None:
-        directors = sorted(name for name, role in credits if role == "director"
-                           and (name, role) in {(c.person.name, c.role) for c in source.credits.all()})  # fmt: skip
+        directors = sorted(name for name, role in credits if role == "director" and name in source_directors)
         shared_keywords = [word for word in source.keywords or [] if word in keywords]
         shared_genres = [genre.name for genre in source.genres.all() if genre.name in genres]
         if directors:
             parts.append(f"Like {source.title}: also directed by {directors[0]}")
         elif shared_keywords:
-            parts.append(f"Like {source.title}: also about {_and(shared_keywords[:2])}")
+            parts.append(f"Like {source.title}: also about {and_join(shared_keywords[:2])}")
         elif shared_genres:
-            parts.append(f"Like {source.title}: also {_and(shared_genres[:3])}")
+            parts.append(f"Like {source.title}: also {and_join(shared_genres[:3])}")
     parts += [f"About {theme}" for theme in parse.themes if any(theme in word for word in keywords)]
     if not parts:
         shown = [genre for genre in genres if genre in parse.genres] or genres[:2]
@@ -272,11 +269,3 @@ def _with_remakes(movies: list[Movie], parse: ParsedQuery) -> list[Movie]:
     titles = {movie.title for movie in movies}
     others = Movie.objects.filter(title__in=titles).exclude(pk__in=[m.pk for m in movies]).order_by("-rating_count")
     return movies + list(others[:5])
-
-
-def _named(movie: Movie) -> str:
-    return f"{movie.title} ({movie.year})" if movie.year else movie.title
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -53,14 +53,14 @@ def answer_for(*, parse: ParsedQuery, user) -> tuple[str, list[Movie]]:
 
 
 def _fact(ask: str, movie: Movie, user) -> str:
-    name = _named(movie)
+    name = str(movie)  # "Heat (1995)"
     if ask in ("director", "writer", "cast"):
         people = _credited(movie, ask)
         if not people:
             return f"The catalog does not list the {'cast' if ask == 'cast' else ask} of {name}."
         if ask == "cast":
-            return f"{name} stars {_and(people[:CAST_NAMED])}."
-        return f"{name} was {'directed' if ask == 'director' else 'written'} by {_and(people)}."
+            return f"{name} stars {and_join(people[:CAST_NAMED])}."
+        return f"{name} was {'directed' if ask == 'director' else 'written'} by {and_join(people)}."
     if ask == "year":
         return f"{movie.title} came out in {movie.year}." if movie.year else f"The catalog has no year for {name}."
     if ask == "runtime":
@@ -72,11 +72,11 @@ def _fact(ask: str, movie: Movie, user) -> str:
         if movie.overview:
             return f"{name}: {movie.overview}"
         genres = [genre.name for genre in movie.genres.all()]
-        listed = f" It is listed as {_and(genres)}." if genres else ""
+        listed = f" It is listed as {and_join(genres)}." if genres else ""
         return f"The catalog has no plot summary of {name}.{listed}"
     if ask == "genre":
         genres = [genre.name for genre in movie.genres.all()]
-        return f"{name} is listed as {_and(genres)}." if genres else f"The catalog lists no genre for {name}."
+        return f"{name} is listed as {and_join(genres)}." if genres else f"The catalog lists no genre for {name}."
     # my_rating
     if not user.is_authenticated:
         return f"Log in to see your rating of {name}."
@@ -84,10 +84,6 @@ def _fact(ask: str, movie: Movie, user) -> str:
     if rating is None:
         return f"You have not rated {name} yet."
     return f"You rated {name} {rating:g} {'star' if rating == 1 else 'stars'}."
-
-
-def _named(movie: Movie) -> str:
-    return f"{movie.title} ({movie.year})" if movie.year else movie.title
 
 
 def _credited(movie: Movie, role: str) -> list[str]:
@@ -108,7 +104,8 @@ def _movies_in_order(ids: list[int]) -> list[Movie]:
     return [found[movie_id] for movie_id in ids if movie_id in found]
 
 
-def _and(items: Iterable[str]) -> str:
+def and_join(items: Iterable[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 

@@ -1,4 +1,4 @@
-"""Reads over movie embeddings: "more like this" and free-text search (pgvector, cosine).
+"""Reads over movie embeddings: "more like this" (pgvector, cosine; the search box is selectors/search.py).
 
 Pure reads: a match whose LLM-written reason does not exist yet carries the metadata template and
 `written=False`; the page or API that shows it asks for the missing ones explicitly
@@ -15,7 +15,6 @@ from pgvector.django import CosineDistance
 from catalog.models import Movie
 from recommender.models import MovieEmbedding
 from recommender.selectors.movie_text import movie_texts
-from recommender.services.embeddings import embedder
 from recommender.services.reasons import similar_reason, similar_reasons_cached
 
 # HNSW visits at least this many candidates per query (pgvector's default is 40).
@@ -30,14 +29,9 @@ class Match:
     written: bool = False  # the reason is the LLM's grounded sentence, not the metadata template
 
 
-def _nearest(vector, *, k: int, exclude_movie_id: int | None = None, genre: str = "", decade: int | None = None):
+def _nearest(vector, *, k: int, exclude_movie_id: int):
     matches = MovieEmbedding.objects.select_related("movie").annotate(distance=CosineDistance("vector", vector))
-    if exclude_movie_id is not None:
-        matches = matches.exclude(movie_id=exclude_movie_id)
-    if genre:
-        matches = matches.filter(movie__genres__name__iexact=genre)
-    if decade is not None:
-        matches = matches.filter(movie__year__gte=decade, movie__year__lt=decade + 10)
+    matches = matches.exclude(movie_id=exclude_movie_id)
     with transaction.atomic(), connection.cursor() as cursor:
         # With a filter, a plain HNSW scan can return fewer than k rows; an iterative scan keeps
         # walking the graph until k rows pass the filter (pgvector >= 0.8).
@@ -63,10 +57,3 @@ def movies_similar_to(*, movie: Movie, k: int) -> list[Match]:
         else Match(other, score, similar_reason(movie, texts[movie.pk], other, texts[other.pk]))
         for other, score in nearest
     ]
-
-
-def semantic_search(*, query: str, k: int, genre: str = "", decade: int | None = None) -> list[Match]:
-    # The serving embedder; right after a promotion some stored vectors still come from the previous
-    # one until embeddings_refresh has run (see embeddings.embedder).
-    vector = embedder().encode([query])[0]
-    return [Match(movie, score) for movie, score in _nearest(vector, k=k, genre=genre, decade=decade)]

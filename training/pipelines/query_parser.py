@@ -37,7 +37,7 @@ from recommender.models import ModelVersion, TrainingRun
 from recommender.selectors.query_graph import catalog_graph
 from recommender.services import llm as llm_service
 from recommender.services.query_parser import query_encoder, serving_parser
-from recommender.services.registry import model_version_publish
+from recommender.services.registry import model_version_publish, serving_model
 from training.engine.lora_sft import LoraConfig, sft_lora
 from training.engine.plots import loss_curve_png
 from training.services.gate import promotion_gate
@@ -169,10 +169,9 @@ def _scored(parser, rows) -> dict:
 
 def _serving_scores(rows) -> dict | None:
     """The serving version's parser on the same rows, or None when no version serves yet."""
-    parser, name = serving_parser()
-    if name == "baseline+rules":
+    if serving_model("query_parser") is None:
         return None
-    return _scored(parser, rows)
+    return _scored(serving_parser()[0], rows)
 
 
 def _format(metrics: dict) -> str:

@@ -36,8 +36,8 @@ COMMON = frozenset(
     thanks hi hello hey ok okay help me find give recommend suggest same vibe vibes kinda sorta stuff thing things
     type kind sort lot lots bit way place times guy guys people person shows watched else much many other others
     another every around after before while still even ever never always maybe actually pretty quite enough back
-    away off right left own different real true sure tell ask know let take makes made back end ending part whole
-    nice cool awesome fine weird strange crazy wild same vibe mood feel feeling tonight weekend rainy sunday""".split()
+    away off right left own different real true sure tell ask know let take makes made end ending part whole
+    nice cool awesome fine weird strange crazy wild mood feel feeling weekend rainy sunday""".split()
 )
 # Pronouns and the like: even after a cue ("find me something like it") they are a title only when
 # written as one: capitalised ("like It") or quoted.

@@ -147,13 +147,19 @@ class LLMParser:
     def read_many(self, texts: Sequence[str]) -> list[Reading]:
         prompts = [few_shot_conversation(text) if self.few_shot else conversation(text) for text in texts]
         answers = self.llm.generate(prompts, max_new_tokens=MAX_ANSWER_TOKENS, repetition_penalty=1.0)
-        readings = []
-        for text, answer in zip(texts, answers, strict=True):
+        readings: list[Reading | None] = []
+        refused: dict[int, str] = {}
+        for index, (text, answer) in enumerate(zip(texts, answers, strict=True)):
             try:
                 readings.append(self.reading(text, answer))
             except ValueError as exc:
                 logger.info("query parser answer refused (%s); the fallback parses %r", exc, text[:80])
-                readings.append(Reading(self.fallback.parse(text), answer, error=str(exc)[:200]))
+                readings.append(None)
+                refused[index] = str(exc)[:200]
+        if refused:  # one batch for the fallback (its classifier encodes the texts together)
+            fallback = self.fallback.parse_many([texts[index] for index in refused])
+            for (index, error), parse in zip(refused.items(), fallback, strict=True):
+                readings[index] = Reading(parse, answers[index], error=error)
         return readings
 
     def reading(self, text: str, answer: str) -> Reading:

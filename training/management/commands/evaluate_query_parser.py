@@ -17,10 +17,8 @@ The two language-model rows fall back to the baseline when an answer is unusable
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recommender.engine.llm.client import LocalLLM
 from recommender.engine.query.baseline import BaselineParser
 from recommender.engine.query.gazetteer import Gazetteer
 from recommender.engine.query.llm_parser import LLMParser
@@ -94,11 +92,10 @@ class Command(BaseCommand):
         if no_llm:
             return parsers
         base = llm_service.llm_base_path()
-        untuned = LocalLLM(base, name=base.name, batch_size=settings.LLM_BATCH_SIZE)
+        untuned = llm_service.local_llm()
         parsers[f"base few-shot ({base.name})"] = (LLMParser(untuned, gazetteer, baseline, few_shot=True), True)
         if files.adapter is not None:
-            tuned = LocalLLM(base, adapter_path=files.adapter, name=f"{base.name}+v{version.pk}",
-                             batch_size=settings.LLM_BATCH_SIZE)  # fmt: skip
+            tuned = llm_service.local_llm(files.adapter, name_suffix=f"+v{version.pk}")
             parsers[f"fine-tuned (v{version.pk})"] = (LLMParser(tuned, gazetteer, baseline), False)
         else:
             self.stdout.write(f"query_parser v{version.pk} has no LoRA adapter (a baseline-only run)")
