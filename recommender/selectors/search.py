@@ -17,6 +17,7 @@ so it is true of that movie. The weights that blend the signals are hand-set def
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -255,10 +256,13 @@ def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None, source
             parts.append(f"Like {source.title}: also about {and_join(shared_keywords[:2])}")
         elif shared_genres:
             parts.append(f"Like {source.title}: also {and_join(shared_genres[:3])}")
-    parts += [f"About {theme}" for theme in parse.themes if any(theme in word for word in keywords)]
+    # A theme is named only when it is one of the movie's keywords, or a whole word of one ("war" in
+    # "cold war", never in "warrior"): the reason must be true of this movie.
+    parts += [f"About {theme}" for theme in parse.themes
+              if any(re.search(rf"\b{re.escape(theme)}\b", word) for word in keywords)]  # fmt: skip
     if not parts:
         shown = [genre for genre in genres if genre in parse.genres] or genres[:2]
-        parts.append(", ".join([*shown, *([str(movie.year)] if movie.year else [])]) or "Close to what you asked for")
+        parts.append(", ".join([*shown, *([str(movie.year)] if movie.year else [])]) or "In the catalog")
     return parts
 
 

@@ -146,3 +146,13 @@ def test_like_a_title_before_the_catalog_is_embedded_offers_movies_of_its_genres
     body = _search(api, "movies like heat")
     assert body["route"] == "recommendations" and _titles(body) == [("Heat", 1986)]
     assert body["results"][0]["reason"] == "Like Heat: also Action"
+
+
+def test_a_theme_is_named_in_a_reason_only_when_the_movie_carries_it(make_movie):
+    from recommender.engine.query.schema import ParsedQuery
+    from recommender.selectors.search import _reasons
+
+    cold = make_movie("Cold Front", 1980, ("Drama",), keywords=["cold war", "spy"])
+    warrior = make_movie("Iron Warrior", 1987, ("Action",), keywords=["warrior"])
+    reasons = _reasons([cold, warrior], ParsedQuery(intent="rec", themes=["war"]), [])
+    assert reasons == ["About war", "Action, 1987"]
