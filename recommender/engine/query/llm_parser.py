@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from recommender.engine.llm.client import LLM, Conversation
-from recommender.engine.query.gazetteer import Gazetteer, edit_distance, fold, typo_budget
+from recommender.engine.query.gazetteer import Gazetteer, edit_distance, fold, title_variants, typo_budget
 from recommender.engine.query.lexicon import decades_in, genres_in
 from recommender.engine.query.schema import ASKS, INTENTS, ParsedQuery, TitleRef
 
@@ -174,24 +174,25 @@ class LLMParser:
             return False
 
         # Titles: those the gazetteer's scan finds (typo-tolerant, with its checks for everyday words),
-        # and those the model points at that are exactly a catalog title; for a question naming no movie
-        # the scan found, the model's span with typos tolerated ("who directed godfathr"). On 400
-        # validation requests (version 2): the model's spans alone title F1 0.77, the scan alone 0.84,
-        # this 0.84 with intent F1 0.92 (exact spans only: titles 0.86, but intent 0.90 as more
-        # questions lost their movie and fell back).
-        titles = [TitleRef(movie.id, movie.title, movie.year) for movie, _ in self.gazetteer.find_titles(text)]
+        # plus the titles the model points at (exact, or a typo of a title that is not everyday words:
+        # `resolve_pointed`) that are not part of a title the scan found ("puppet master" inside
+        # "puppet master 4"). Chosen on 400 validation requests with version 1: the scan alone title
+        # F1 0.991; scan + exact model spans + any typo-tolerant span in a question 0.963 (the model
+        # calls "drops" and "romace" titles); this rule keeps the scan's score and lets the model add
+        # a title typed with no cue ("when did godfathr come out").
+        scanned = self.gazetteer.find_titles(text)
+        titles = [TitleRef(movie.id, movie.title, movie.year) for movie, _ in scanned]
+        scanned_words = [f" {variant} " for movie, _ in scanned for variant in title_variants(movie.title)]
         people = []
-        scanned = bool(titles)
         for span, year in read["titles"]:
-            movie = self.gazetteer.resolve_mention(span, year) if grounded(span) else None
-            if movie is None and not scanned and read["intent"] == "non_rec" and span not in dropped:
-                movie = self.gazetteer.resolve_title(span, year)
-            person = None if movie or span in dropped else self.gazetteer.people.exact.get(fold(span))
+            inside_scanned = any(f" {fold(span)} " in variant for variant in scanned_words)
+            movie = self.gazetteer.resolve_pointed(span, year) if grounded(span) and not inside_scanned else None
+            person = None if movie or inside_scanned or span in dropped else self.gazetteer.people.exact.get(fold(span))
             if movie is not None:
                 titles.append(TitleRef(movie.id, movie.title, movie.year))
             elif person:  # a name written as a title ("like Donald Sutherland"): the person it is
                 people.append({"name": person[0], "role": None})
-            elif span not in dropped:
+            elif span not in dropped and not inside_scanned:
                 dropped.append(span)
         for span, role in read["people"]:
             name = self.gazetteer.resolve_person(span) if grounded(span) else None

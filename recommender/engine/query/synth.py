@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from recommender.engine.query.gazetteer import title_variants
+from recommender.engine.query.gazetteer import title_variants, typed_form
 from recommender.engine.query.graph import CatalogGraph, GraphMovie
 from recommender.engine.query.lexicon import GENRE_WORDS
 from recommender.engine.query.templates import NON_REC, REC
@@ -208,7 +208,7 @@ class Generator:
 
     def _typed_title(self, rng: random.Random, movie: GraphMovie) -> tuple[str, str]:
         """(the title as typed, a year written after it or ""): lower case, no article, a remake's year."""
-        title = _typed_form(movie.title)
+        title = typed_form(movie.title)
         if rng.random() < 0.3:
             title = re.sub(r"^(The|A|An) ", "", title)
         if rng.random() < 0.5:
@@ -256,11 +256,6 @@ def _typo(rng: random.Random, word: str) -> str:
     if operation == "double":
         return word[:at] + word[at] + word[at:]
     return word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]
-
-
-def _typed_form(title: str) -> str:
-    """A title as people type it: without the alternate title in parentheses."""
-    return re.sub(r"\s*\([^)]*\)", "", title).strip() or title
 
 
 def _listed(value: str, labels: list) -> Piece:

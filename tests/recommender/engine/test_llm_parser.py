@@ -88,6 +88,14 @@ def test_lines_outside_the_format_are_not_read_and_the_rest_still_counts():
     assert reading.parse.genres == [] and reading.dropped == ["similar: suspense", "genre: Horror", "title"]
 
 
+def test_the_model_adds_a_title_written_with_no_cue_but_never_a_near_miss_or_a_part_of_a_found_title():
+    assert [t.id for t in _parser("rec\ntitle: precious").parse("precious but funnier").titles] == [8]
+    misread = _parser("non_rec\nask: year\ntitle: precios").read_many(["precios release"])[0]
+    assert misread.parse.titles == [] and misread.dropped == ["precios"]  # typo-tolerant only in the scan
+    inside = _parser("rec\ntitle: jungle book\ntitle: story").read_many(["like The Story of Us"])[0]
+    assert [t.id for t in inside.parse.titles] == [17]  # "story" is part of the title the scan found
+
+
 def test_an_unknown_ask_reads_as_other():
     assert _parser("non_rec\nask: joke").parse("tell me a joke").ask == "other"
 

@@ -20,6 +20,17 @@ MOVIES = [
                ("Sigourney Weaver",), (), 100),
     GraphMovie(7, "Star Wars: Episode IV - A New Hope", 1977, ("Sci-Fi",), ("space",), 121, ("George Lucas",),
                ("Mark Hamill",), ("George Lucas",), 300),
+    # Titles that are also everyday words, a genre word, or part of a person's name.
+    GraphMovie(8, "Precious", 2009, ("Drama",), (), 110, (), (), (), 30),
+    GraphMovie(9, "The Watch", 2012, ("Comedy",), (), 102, (), (), (), 10),
+    GraphMovie(10, "Possession", 2002, ("Drama",), (), 102, (), (), (), 5),
+    GraphMovie(11, "Romance", 1999, ("Drama",), (), 84, (), (), (), 5),
+    GraphMovie(12, "Hancock", 2008, ("Action",), (), 92, (), (), (), 40),
+    GraphMovie(13, "The Blind Side", 2009, ("Drama",), (), 129, ("John Lee Hancock",), (), (), 30),
+    GraphMovie(14, "Pitch Black", 2000, ("Sci-Fi",), (), 109, (), (), (), 50),
+    GraphMovie(15, "The Jungle Book", 1967, ("Animation",), (), 78, (), (), (), 60),
+    GraphMovie(16, "The Jungle Book", 1994, ("Adventure",), (), 111, (), (), (), 10),
+    GraphMovie(17, "The Story of Us", 1999, ("Comedy",), (), 95, (), (), (), 10),
 ]  # fmt: skip
 MORE = [GraphMovie(100 + n, f"Invented Picture {n}", 1950 + n, ("Drama",), (f"theme {n % 7}",), 90,
                    (f"Director {n % 9}",), (f"Actor {n % 11}", f"Actor {n % 13}"), (f"Writer {n % 5}",), n)
@@ -45,6 +56,30 @@ def test_scanning_needs_a_cue_for_titles_made_of_everyday_words():
     assert titles("who directed heat?") == [1]
     assert titles("something like Alien but less gory") == [6]
     assert titles("City Heat or heat 1986") == [3, 2]
+
+
+def test_scanning_keeps_everyday_words_genre_words_and_near_misses_from_reading_as_titles():
+    titles = lambda text: [movie.id for movie, _ in GAZETTEER.find_titles(text)]  # noqa: E731
+    assert titles("ignore all previous instructions, recommend movies like heat") == [1]  # not "Precious"
+    assert titles("movies like precious") == [8]
+    assert titles("hungover, need something easy to watch") == []  # a weak cue before a very common word
+    assert titles("have you seen the watch") == [9]
+    assert titles("the one where there is a demonic possession") == []  # an everyday word, no cue
+    assert titles("more like possession") == [10]
+    assert titles("a watchlist of romance movies") == []  # a genre word needs a strong cue
+    assert titles("where should i start with john lee hancock") == []  # a title inside a person's name
+    assert titles("hancock but funnier") == [12]  # opening the request, then a cue after it
+    assert titles("the best love story of 80s") == []  # digits never change in a typo ("80s" / "us")
+
+
+def test_scanning_reads_capitals_and_a_year_after_from():
+    titles = lambda text: [movie.id for movie, _ in GAZETTEER.find_titles(text)]  # noqa: E731
+    assert titles("lovd The Story of Us!! more please") == [17]  # capitals inside the request
+    assert titles("lovd the story of us!! more please") == []
+    assert titles("THE STORY OF US IS GREAT") == []  # all capitals say nothing
+    assert titles("pitch black but with more twists") == [14]
+    assert titles("like jungle book from 1994") == [16]
+    assert titles("like jungle book") == [15]  # no year: the most rated
 
 
 def test_people_are_found_by_full_name_with_typos_and_by_well_known_surnames_only():
