@@ -96,6 +96,15 @@ def test_the_model_adds_a_title_written_with_no_cue_but_never_a_near_miss_or_a_p
     assert [t.id for t in inside.parse.titles] == [17]  # "story" is part of the title the scan found
 
 
+def test_naming_only_people_or_genres_is_a_search_for_their_movies_whatever_the_model_says():
+    by_genre = _parser("non_rec\nask: chat").parse("heist pls")
+    assert (by_genre.intent, by_genre.ask, by_genre.genres) == ("rec", None, ["Crime"])
+    by_person = _parser("non_rec\nask: lookup\ntitle: michael mann").parse("where do i start with michael mann")
+    assert (by_person.intent, [person.name for person in by_person.people]) == ("rec", ["Michael Mann"])
+    assert _parser("non_rec\nask: chat").parse("hi there, thanks").intent == "non_rec"
+    assert _parser("non_rec\nask: director\ntitle: heat").parse("who directed heat").intent == "non_rec"
+
+
 def test_an_unknown_ask_reads_as_other():
     assert _parser("non_rec\nask: joke").parse("tell me a joke").ask == "other"
 
