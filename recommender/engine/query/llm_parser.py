@@ -205,7 +205,7 @@ class LLMParser:
                 dropped.append(span)
         named = {person["name"] for person in people}
         people += [{"name": name, "role": None} for name in self.gazetteer.find_people(text) if name not in named]
-        wanted, excluded = genres_in(text, [span for span, _ in read["titles"]])
+        wanted, excluded = genres_in(text, [variant for title in titles for variant in title_variants(title.title)])
         intent, ask = read["intent"], read["ask"]
         if intent == "non_rec" and ask in ("lookup", "chat") and not titles and (people or wanted):
             # Naming people or genres and asking nothing about them ("tom shadyac", "heist pls") is

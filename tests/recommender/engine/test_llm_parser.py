@@ -105,13 +105,21 @@ def test_naming_only_people_or_genres_is_a_search_for_their_movies_whatever_the_
     assert _parser("non_rec\nask: director\ntitle: heat").parse("who directed heat").intent == "non_rec"
 
 
+def test_only_words_of_titles_found_in_the_catalog_are_kept_from_reading_as_genres():
+    parse = _parser("rec\ntitle: horror like alien").parse("horror like alien")
+    assert [title.id for title in parse.titles] == [6] and parse.genres == ["Horror"]
+
+
 def test_an_unknown_ask_reads_as_other():
     assert _parser("non_rec\nask: joke").parse("tell me a joke").ask == "other"
 
 
 def test_a_lookup_without_a_catalog_movie_goes_to_the_fallback():
-    reading = _parser("non_rec\nask: lookup\ntitle: wsterns").read_many(["wsterns pls"])[0]
-    assert reading.error == "a lookup that names no catalog movie" and reading.parse.genres == ["Western"]
+    reading = _parser("non_rec\nask: lookup\ntitle: qwzx").read_many(["qwzx pls"])[0]
+    assert reading.error == "a lookup that names no catalog movie" and reading.parse.titles == []
+    misspelt_genre = _parser("non_rec\nask: lookup\ntitle: wsterns").read_many(["wsterns pls"])[0]
+    assert misspelt_genre.error == "" and misspelt_genre.parse.intent == "rec"
+    assert misspelt_genre.parse.genres == ["Western"]
 
 
 def test_catalog_people_named_in_full_are_kept_when_the_model_misses_them_and_a_name_as_title_is_a_person():
