@@ -30,7 +30,12 @@ CUES_BEFORE = frozenset(
 WEAK_CUES = frozenset("to in of is was as about movie film".split())
 VERY_EVERYDAY_ZIPF = 5.0  # "watch", "name", "game": about once in 10,000 words
 # Words after a title that opens the request and make it one: "taxi driver but funnier", "heat director".
-CUES_AFTER_OPENING = frozenset("but writer director genre cast runtime plot".split())
+CUES_AFTER_OPENING = frozenset(
+    "but writer director genre cast runtime plot sequel prequel remake soundtrack ending".split()
+)
+# Words that join two titles: "goodfellas or casino", "gravity and contact". Next to a title the scan
+# found, a title made of everyday words counts.
+JOINERS = frozenset("and or vs versus nor".split())
 # Everyday words: a title made only of these needs a cue ("up", "her", "date night", "the movie").
 COMMON = frozenset(
     """a an the and or but if so of to in on at by for with without from about as is are was were be
@@ -44,7 +49,8 @@ COMMON = frozenset(
     type kind sort lot lots bit way place times guy guys people person shows watched else much many other others
     another every around after before while still even ever never always maybe actually pretty quite enough back
     away off right left own different real true sure tell ask know let take makes made end ending part whole
-    nice cool awesome fine weird strange crazy wild mood feel feeling weekend rainy sunday""".split()
+    nice cool awesome fine weird strange crazy wild mood feel feeling weekend rainy sunday
+    cant dont wont isnt im ive didnt doesnt arent wasnt youre thats whats lets""".split()
 )
 # A word this frequent in English (Zipf scale: 4 is about once in 100,000 words, per the wordfreq
 # package's corpus) is an everyday word too: "possession", "invasion", "hero" are titles and plain words.
@@ -71,7 +77,8 @@ def everyday(word: str) -> bool:
 
 def fold(text: str) -> str:
     """Lower case ASCII words and digits, '&' read as 'and', everything else a space."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace("&", " and ")
+    text = unicodedata.normalize("NFKD", text.replace("·", " ")).encode("ascii", "ignore").decode()
+    text = text.lower().replace("&", " and ")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.replace("'", "")).split())
 
 
@@ -146,9 +153,12 @@ class Gazetteer:
 
     def __init__(self, movies: Iterable[GraphMovie], people: dict[str, dict[str, list[int]]]) -> None:
         self.movies = {movie.id: movie for movie in movies}
+        names = {fold(name) for name in people}
         self.titles = FuzzyIndex()
         for movie in self.movies.values():
             for variant in title_variants(movie.title):
+                if variant in names and variant != fold(typed_form(movie.title)):
+                    continue  # "Stanley Kubrick: A Life in Pictures" is not called "stanley kubrick"
                 self.titles.add(variant, movie.id)
         self.people = FuzzyIndex()
         self.roles = people
@@ -223,13 +233,36 @@ class Gazetteer:
             return _needs_cue(span, words, start, end, text, phrase)
 
         names = self._scan(words, self.people, lambda span, start, end, phrase: end - start < 2 or span != phrase)
-        for start, end, phrase in self._scan(words, self.titles, cue_needed):
+        matches = self._scan(words, self.titles, cue_needed)
+        for start, end, phrase in sorted(matches + self._joined(words, matches, text)):
             typo = phrase != " ".join(words[start:end])
             if any(first <= start and end <= last and (end - start < last - first or typo) for first, last, _ in names):
                 continue  # "Hancock" inside "John Lee Hancock"; "Mr. Brooks" is not "Mel Brooks"
             year = _year_after(words, end)
             found.append((self.resolve_title(" ".join(words[start:end]), year), year))
         return [(movie, year) for movie, year in found if movie is not None]
+
+    def _joined(self, words: list[str], matches: list[tuple[int, int, str]], text: str) -> list[tuple[int, int, str]]:
+        """Titles joined to a found one by "and", "or", "vs" ("goodfellas or casino"): there a title
+        of everyday words counts, as after a cue."""
+        taken = {position for start, end, _ in matches for position in range(start, end)}
+        joined = []
+        for start, end, _ in matches:
+            spans = []
+            if end + 1 < len(words) and words[end] in JOINERS:  # after: longest first
+                spans += [(end + 1, stop) for stop in range(min(len(words), end + 1 + MAX_SPAN_TOKENS), end + 1, -1)]
+            if start >= 2 and words[start - 1] in JOINERS:  # before
+                spans += [(first, start - 1) for first in range(max(0, start - 1 - MAX_SPAN_TOKENS), start - 1)]
+            for first, stop in spans:
+                if taken & set(range(first, stop)):
+                    continue
+                span = " ".join(words[first:stop])
+                found = self.titles.lookup(span, fuzzy=len(span) >= 7)
+                if found and not _needs_cue(span, words, first, stop, text, found[0][0], joined=True):
+                    joined.append((first, stop, found[0][0]))
+                    taken |= set(range(first, stop))
+                    break
+        return joined
 
     def is_whole_title(self, text: str) -> bool:
         """Is the request just a title, maybe with its year or "movie"/"film" ("heat 1995", "the matrix film")?"""
@@ -270,15 +303,38 @@ def typed_form(title: str) -> str:
 
 def title_variants(title: str) -> set[str]:
     """How people write a title: 'Star Wars: Episode IV - A New Hope' -> the whole, without the
-    article, and the part before the colon; alternate titles in parentheses are left out."""
+    article, the part before the colon and the subtitle after it ("a new hope"); 'The Godfather: Part
+    II' also as "godfather part 2" and "godfather 2"; 'Seven (a.k.a. Se7en)' also as "se7en". Other
+    alternate titles in parentheses (mostly the original language's) are left out."""
     head = re.sub(r"\s*\([^)]*\)", "", title).strip() or title
     folded = fold(head)
     variants = {folded, _ARTICLE.sub("", folded)}
+    also_known = re.search(r"\(a\.k\.a\. ([^)]+)\)", title)
+    if also_known:
+        variants.add(fold(also_known.group(1)))
     if ":" in head:
         before = fold(head.split(":", 1)[0])
         if len(before) >= 4:
             variants.add(before)
+        subtitle = fold(re.split(r":| - ", head)[-1])
+        variants |= {form for form in (subtitle, _ARTICLE.sub("", subtitle)) if _telling_subtitle(form)}
+    for variant in list(variants):
+        numbered = " ".join(_ROMAN.get(word, word) for word in variant.split(" "))
+        if numbered != variant:
+            variants |= {numbered, numbered.replace(" part ", " ")}
     return {variant for variant in variants if variant}
+
+
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+
+
+def _telling_subtitle(subtitle: str) -> bool:
+    """Is a subtitle something people say for the movie ("return of the king", "fury road"), not a
+    numbering ("part ii") or a plain phrase ("the movie", "origins")?"""
+    words = subtitle.split()
+    if len(words) < 2 or words[0] in ("part", "episode", "chapter", "vol", "volume", "book"):
+        return False
+    return len(words) >= 3 or not all(everyday(word) for word in words)
 
 
 def _title_rank(distance: int, movie: GraphMovie, year: int | None) -> tuple:
@@ -286,13 +342,23 @@ def _title_rank(distance: int, movie: GraphMovie, year: int | None) -> tuple:
     return (year_off if year is not None else 0, distance, -movie.rating_count)
 
 
-def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str, phrase: str) -> bool:
+def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str, phrase: str, joined: bool = False) -> bool:
     """Is this span too ordinary to be a title without something that says it is one? Everyday words
     are, genre words are ("heist movies"), and so is one word that only nearly matches a title
-    ("previous" is not a typo of "Precious")."""
+    ("previous" is not a typo of "Precious"). True also refuses a span outright: a typo in a word
+    under 5 letters ("the king" is not "The Ring", "in the cast" not "In the Cut"), and a title after
+    "a"/"an" that does not start so ("a haunted house" is not The Haunted House) unless capitals,
+    quotes or a year say it is. `joined`: next to a found title ("goodfellas or casino"), a cue."""
     from recommender.engine.query.lexicon import GENRE_WORDS  # the lexicon builds on this module
 
     size, fuzzy = end - start, span != phrase
+    if fuzzy and _short_word_typo(span, phrase):
+        return True
+    article = words[start - 1] if start > 0 else None
+    if fuzzy and span.split(" ", 1)[-1] == phrase:  # "a haunted house" is one edit from "haunted house"
+        article = span.split(" ", 1)[0]
+    if article in ("a", "an") and not phrase.startswith(article + " "):
+        return not (_capitalised(words, start, end, raw) or _year_after(words, end) or _quoted(span, raw))
     # Three words or more that spell a whole title rarely do so by chance: there the hand list decides.
     # A typo is judged by the title it nearly spells: "date niight" is the everyday "date night".
     plain = (lambda word: word in COMMON) if size >= 3 and not fuzzy else everyday
@@ -306,11 +372,25 @@ def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str, phra
     strong_needed = genre_word or (size == 1 and zipf(phrase) >= VERY_EVERYDAY_ZIPF)
     cued = start > 0 and words[start - 1] in CUES_BEFORE and not (strong_needed and words[start - 1] in WEAK_CUES)
     cued = cued or (start == 0 and bool(rest) and rest[0] in CUES_AFTER_OPENING) or _capitalised(words, start, end, raw)
-    quoted = bool(re.search(r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']", fold_keep_quotes(raw)))
+    cued = cued or joined
+    quoted = _quoted(span, raw)
     if span in PRONOUNS:
         capitalised = re.search(rf"\b{span.capitalize()}\b", raw) is not None  # after a cue: mid-sentence
         return not (whole_request or quoted or (cued and capitalised))
     return not (whole_request or cued or year_after or quoted)
+
+
+def _short_word_typo(span: str, phrase: str) -> bool:
+    """Does a typo-match change a word shorter than 5 letters? People's typos in such words are rare,
+    and one letter turns one short word into another ("king" / "ring")."""
+    typed, meant = span.split(), phrase.split()
+    if len(typed) != len(meant):
+        return False
+    return any(a != b and min(len(a), len(b)) < 5 for a, b in zip(typed, meant, strict=True))
+
+
+def _quoted(span: str, raw: str) -> bool:
+    return bool(re.search(r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']", fold_keep_quotes(raw)))
 
 
 def _capitalised(words: list[str], start: int, end: int, raw: str) -> bool:

@@ -28,7 +28,7 @@ from recommender.engine.query.graph import CatalogGraph, GraphMovie
 from recommender.engine.query.lexicon import GENRE_WORDS
 from recommender.engine.query.templates import NON_REC, REC
 
-GENERATOR_VERSION = 2  # 2: labels carry the spans as typed and the ask; more templates
+GENERATOR_VERSION = 3  # 2: labels carry the spans as typed and the ask; more templates. 3: no repeated request
 SPLITS = ("train", "validation", "test")
 FRACTIONS = (0.8, 0.1, 0.1)
 DECADE_PHRASES = ("{d2}s", "the {d2}s", "{d4}s", "'{d2}s", "the {word}")
@@ -108,9 +108,11 @@ class Generator:
         self.themes = sorted(theme for theme in graph.themes(min_theme_movies) if 4 <= len(theme) <= 30)
 
     def generate(self, count: int) -> list[Example]:
-        """`count` examples, split in FRACTIONS, about 55% rec, each with its split's parts only."""
+        """`count` examples, split in FRACTIONS, about 55% rec, each with its split's parts only.
+        No request is written twice (ignoring case): a template without slots ("tell me a joke") would
+        otherwise fill a split with copies, and a score would count one reading dozens of times."""
         rng = random.Random(self.seed)
-        examples = []
+        examples, written = [], set()
         for split, fraction in zip(SPLITS, FRACTIONS, strict=True):
             wanted, made, attempts = round(count * fraction), 0, 0
             while made < wanted:
@@ -121,7 +123,8 @@ class Generator:
                 if not self.templates[split][intent]:
                     intent = "non_rec" if intent == "rec" else "rec"
                 example = self._fill(rng, split, intent, rng.choice(self.templates[split][intent]))
-                if example is not None:
+                if example is not None and example.text.lower() not in written:
+                    written.add(example.text.lower())
                     examples.append(example)
                     made += 1
         return examples

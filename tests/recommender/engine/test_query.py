@@ -31,6 +31,16 @@ MOVIES = [
     GraphMovie(15, "The Jungle Book", 1967, ("Animation",), (), 78, (), (), (), 60),
     GraphMovie(16, "The Jungle Book", 1994, ("Adventure",), (), 111, (), (), (), 10),
     GraphMovie(17, "The Story of Us", 1999, ("Comedy",), (), 95, (), (), (), 10),
+    # Titles people write another way: an a.k.a., a numbered sequel, a subtitle, a name before a colon.
+    GraphMovie(18, "Seven (a.k.a. Se7en)", 1995, ("Thriller",), (), 127, (), (), (), 80),
+    GraphMovie(19, "The Godfather: Part II", 1974, ("Crime",), (), 202, (), (), (), 120),
+    GraphMovie(20, "The Lord of the Rings: The Return of the King", 2003, ("Fantasy",), (), 201, (), (), (), 150),
+    GraphMovie(21, "George Lucas: A Life in Film", 2005, ("Documentary",), (), 60, (), (), (), 1),
+    GraphMovie(22, "Casino", 1995, ("Crime",), (), 178, (), (), (), 70),
+    GraphMovie(23, "Goodfellas", 1990, ("Crime",), (), 146, (), (), (), 90),
+    GraphMovie(24, "The Haunted House", 1921, ("Comedy",), (), 20, (), (), (), 1),
+    GraphMovie(25, "The Ring", 2002, ("Horror",), (), 115, (), (), (), 40),
+    GraphMovie(26, "WALL·E", 2008, ("Animation",), (), 98, (), (), (), 100),
 ]  # fmt: skip
 MORE = [GraphMovie(100 + n, f"Invented Picture {n}", 1950 + n, ("Drama",), (f"theme {n % 7}",), 90,
                    (f"Director {n % 9}",), (f"Actor {n % 11}", f"Actor {n % 13}"), (f"Writer {n % 5}",), n)
@@ -42,7 +52,7 @@ GAZETTEER = Gazetteer(GRAPH.movies.values(), GRAPH.people)
 @pytest.mark.parametrize(
     ("typed", "year", "expected"),
     [("heat", None, 1), ("Heat 1995", None, 1), ("heat (1986)", None, 2), ("heat", 1987, 2), ("godfathr", None, 4),
-     ("the godfather", None, 4), ("godfather", None, 4), ("star wars", None, 7), ("A New Hope", None, None)],
+     ("the godfather", None, 4), ("godfather", None, 4), ("star wars", None, 7), ("A New Hope", None, 7)],
 )  # fmt: skip
 def test_a_typed_title_resolves_to_the_movie_meant_remakes_by_year(typed, year, expected):
     movie = GAZETTEER.resolve_title(typed, year)
@@ -80,6 +90,24 @@ def test_scanning_reads_capitals_and_a_year_after_from():
     assert titles("pitch black but with more twists") == [14]
     assert titles("like jungle book from 1994") == [16]
     assert titles("like jungle book") == [15]  # no year: the most rated
+
+
+def test_scanning_reads_titles_written_another_way():
+    titles = lambda text: [movie.id for movie, _ in GAZETTEER.find_titles(text)]  # noqa: E731
+    assert titles("se7en") == [18]  # the a.k.a. title
+    assert titles("what to watch after the godfather part 2") == [19]  # roman numerals as people type them
+    assert titles("how long is return of the king") == [20]  # a subtitle
+    assert titles("wall-e") == [26]
+    assert titles("movies by george lucas") == []  # a name before a colon is the person, not the documentary
+    assert titles("goodfellas or casino?") == [23, 22]  # an everyday word joined to a found title
+    assert titles("do you have casino") == []
+
+
+def test_scanning_refuses_short_word_typos_and_a_title_after_a_or_an():
+    titles = lambda text: [movie.id for movie, _ in GAZETTEER.find_titles(text)]  # noqa: E731
+    assert titles("how long is the return of the king") == [20]  # not "the king" read as The Ring
+    assert titles("scary movie about a haunted house") == []
+    assert titles("like The Haunted House") == [24]
 
 
 def test_people_are_found_by_full_name_with_typos_and_by_well_known_surnames_only():
@@ -130,6 +158,7 @@ def test_generated_requests_are_deterministic_labelled_from_the_catalog_and_spli
     examples = Generator(GRAPH, seed=7).generate(600)
     again = Generator(GRAPH, seed=7).generate(600)
     assert [e.text for e in examples] == [e.text for e in again]
+    assert len({e.text.lower() for e in examples}) == len(examples)  # no request written twice
     assert {e.split for e in examples} == set(SPLITS) and len(examples) == 600
     for split in SPLITS:  # no template or movie is shared between splits
         others = [e for e in examples if e.split != split]
