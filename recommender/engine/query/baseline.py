@@ -10,7 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.engine.query.gazetteer import COMMON, Gazetteer, fold, title_variants
+from recommender.engine.query.gazetteer import (
+    COMMON,
+    MAX_SPAN_TOKENS,
+    Gazetteer,
+    edit_distance,
+    fold,
+    title_variants,
+    without_article,
+)
+from recommender.engine.query.graph import GraphMovie
 from recommender.engine.query.lexicon import GENRE_WORDS, decades_in, genres_in, less_more_in
 from recommender.engine.query.schema import INTENTS, Constraints, ParsedQuery, PersonRef, TitleRef
 
@@ -73,6 +82,56 @@ _ASK_CUES = (
 )  # fmt: skip
 
 
+# A title then what is asked about it: "heat director", "pulp fiction cast", "manhattan (1979) genre".
+_ASK_NOUNS = {"director": "director", "directors": "director", "writer": "writer", "writers": "writer",
+              "screenplay": "writer", "cast": "cast", "actors": "cast", "runtime": "runtime", "length": "runtime",
+              "plot": "plot", "synopsis": "plot", "summary": "plot", "genre": "genre", "year": "year",
+              "release date": "year"}  # fmt: skip
+_FILLERS = frozenset("lol pls plz please asap thx thanks tbh haha ok".split())
+_DATED = re.compile(r"^(.+?) (?:from )?((?:19|20)\d\d)$")
+# Words of someone asking for movies to watch, not about one ("need something for date night").
+WANTS_MOVIES = re.compile(r"\b(need|want|something|smth|sth|anything|recommend|suggest|show me|give me|looking for|"
+                          r"in the mood)\b")  # fmt: skip
+
+
+# A question, then a second request for movies: "what did i rate heat? and find me something like it".
+ALSO_WANTS_MOVIES = re.compile(r"(\?|\band\b|\balso\b|\bthen\b|\bplus\b)\W*(can you |could you |please |pls )?"
+                               r"(recommend|suggest|find me|give me|show me|something (similar|like (it|that))|"
+                               r"more like (it|this|that)|similar (ones|films|movies))\b")  # fmt: skip
+
+
+def just_words(text: str) -> str:
+    """The folded request without the fillers people end it with ("glynis johns haha")."""
+    words = fold(text).split()
+    while words and words[-1] in _FILLERS:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def title_question(gazetteer: Gazetteer, text: str) -> tuple[GraphMovie, str] | None:
+    """(movie, ask) when the request is a title followed by what is asked about it ("heat director",
+    "great escape writer pls", "andre egnre": the asked word may have a typo), else None. A
+    request of that shape asks nothing else, so it is a question whatever a classifier says."""
+    words = just_words(text).split()
+    for size in (2, 1):
+        if len(words) <= size:
+            continue
+        said = " ".join(words[-size:])
+        typed_as = [noun for noun in _ASK_NOUNS if noun == said or len(noun) >= 5 and edit_distance(said, noun, 1) <= 1]
+        noun = typed_as[0] if typed_as else None
+        if noun is None:
+            continue
+        span, year = " ".join(words[:-size]), None
+        dated = _DATED.match(span)  # "producers from 1968 genre", "manhattan (1979) genre"
+        if dated:
+            span, year = dated.group(1), int(dated.group(2))
+        if len(span.split()) > MAX_SPAN_TOKENS or without_article(span) in GENRE_WORDS:
+            return None
+        movie = gazetteer.resolve_pointed(span, year)
+        return (movie, _ASK_NOUNS[noun]) if movie is not None else None
+    return None
+
+
 def rule_intent(text: str) -> str:
     """The intent when no trained classifier serves yet. A search box mostly gets searches, so a
     request is rec unless it is phrased as a question or an account action without asking for movies."""
@@ -126,13 +185,18 @@ class BaselineParser:
         bare_title = len(found) == 1 and self.gazetteer.is_whole_title(text)
         if bare_title:  # "heat 1995", "the matrix": someone looking for that movie
             intent = "non_rec"
+        question = title_question(self.gazetteer, text)
+        if question:
+            intent = "non_rec"
+            if question[0].id not in {title.id for title in titles}:
+                titles.append(TitleRef(question[0].id, question[0].title, question[0].year))
         wanted, excluded = genres_in(text, [variant for movie, _ in found for variant in title_variants(movie.title)])
         less, more = less_more_in(text)
         folded = fold(text)
         plot = _PLOT.search(folded)
         return ParsedQuery(
             intent=intent,
-            ask=rule_ask(text, intent, bare_title),
+            ask=question[1] if question else rule_ask(text, intent, bare_title),
             titles=list(dict.fromkeys(titles)),
             people=[PersonRef(name, _role(folded, name)) for name in self.gazetteer.find_people(text) if name],
             genres=wanted,

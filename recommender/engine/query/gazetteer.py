@@ -82,6 +82,11 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.replace("'", "")).split())
 
 
+def without_article(folded: str) -> str:
+    """A folded phrase without its leading "the", "a" or "an"."""
+    return _ARTICLE.sub("", folded)
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Edit distance with swapped neighbours as one edit (optimal string alignment), or limit + 1 as
     soon as it must exceed `limit`. "hnery" is one typo away from "henry", not two."""
@@ -206,6 +211,8 @@ class Gazetteer:
         Godfather; "drops" is no typo of The Drop, nor "romace" of Romance)."""
         from recommender.engine.query.lexicon import GENRE_WORDS  # the lexicon builds on this module
 
+        if _ARTICLE.sub("", fold(span)) in GENRE_WORDS:  # "war pls": a genre, whatever the model says
+            return None
         exact = self.resolve_mention(span, year)
         if exact is not None or all(everyday(word) for word in fold(span).split()):
             return exact

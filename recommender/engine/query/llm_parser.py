@@ -31,6 +31,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from recommender.engine.llm.client import LLM, Conversation
+from recommender.engine.query.baseline import (
+    ALSO_WANTS_MOVIES,
+    WANTS_MOVIES,
+    just_words,
+    rule_ask,
+    title_question,
+)
 from recommender.engine.query.gazetteer import Gazetteer, edit_distance, fold, title_variants, typo_budget
 from recommender.engine.query.lexicon import decades_in, genres_in
 from recommender.engine.query.schema import ASKS, INTENTS, ParsedQuery, TitleRef
@@ -206,14 +213,7 @@ class LLMParser:
         named = {person["name"] for person in people}
         people += [{"name": name, "role": None} for name in self.gazetteer.find_people(text) if name not in named]
         wanted, excluded = genres_in(text, [variant for title in titles for variant in title_variants(title.title)])
-        intent, ask = read["intent"], read["ask"]
-        if intent == "non_rec" and ask in ("lookup", "chat") and not titles and (people or wanted):
-            # Naming people or genres and asking nothing about them ("tom shadyac", "heist pls") is
-            # a search for their movies. The model misreads such phrasings it never saw (12 of its 30
-            # intent errors on 400 validation requests, version 1).
-            intent, ask = "rec", None
-        if ask == "lookup" and not titles:
-            raise AnswerError("a lookup that names no catalog movie")
+        intent, ask = self.settled_intent(text, read["intent"], read["ask"], titles, people, wanted)
         labels = {
             "intent": intent, "ask": ask, "people": people,
             "genres": wanted, "decades": decades_in(text),
@@ -226,6 +226,32 @@ class LLMParser:
             },
         }  # fmt: skip
         return Reading(ParsedQuery.from_labels(labels, titles), answer, dropped=dropped)
+
+    def settled_intent(self, text: str, intent: str, ask: str | None, titles: list, people: list, wanted: list):
+        """(intent, ask) after rules for request shapes the model misreads when it never saw them
+        (each chosen on the synthetic validation split, version 1: intent macro-F1 0.926 -> 0.977
+        on 600 requests). `titles` gains the movie of a "<title> <what is asked>" request."""
+        question = title_question(self.gazetteer, text)
+        if question:  # "great escape writer pls", "andre egnre": a question whatever the model answered
+            movie, ask = question
+            if movie.id not in {title.id for title in titles}:
+                titles.append(TitleRef(movie.id, movie.title, movie.year))
+            return "non_rec", ask
+        bare_name = bool(people) and bool(self.gazetteer.people.exact.get(just_words(text)))
+        if intent == "non_rec" and not titles and (ask in ("lookup", "chat") and (people or wanted) or bare_name):
+            # Naming people or genres and asking nothing about them ("tom shadyac", "heist pls") is a
+            # search for their movies; so is a name alone, whatever the model says is asked ("glynis johns").
+            return "rec", None
+        if intent == "non_rec" and ask != "lookup" and ALSO_WANTS_MOVIES.search(text.lower()):
+            return "rec", ask  # a question and a request for movies: both are answered, the ask kept
+        if ask == "lookup" and not titles:
+            # A lookup of nothing in the catalog: a request for movies if its words say so ("need
+            # something for date niight"), else the model's "not a search" stands ("'; DROP TABLE
+            # movies; --") and what is asked is read from the words.
+            if WANTS_MOVIES.search(fold(text)):
+                return "rec", None
+            return "non_rec", rule_ask(text, "non_rec", bare_title=False)
+        return intent, ask
 
 
 # --- the untuned base model's prompt (the ablation row) ------------------------------------------
