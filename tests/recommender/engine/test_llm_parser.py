@@ -114,12 +114,32 @@ def test_an_unknown_ask_reads_as_other():
     assert _parser("non_rec\nask: joke").parse("tell me a joke").ask == "other"
 
 
-def test_a_lookup_without_a_catalog_movie_goes_to_the_fallback():
-    reading = _parser("non_rec\nask: lookup\ntitle: qwzx").read_many(["qwzx pls"])[0]
-    assert reading.error == "a lookup that names no catalog movie" and reading.parse.titles == []
+def test_a_lookup_without_a_catalog_movie_is_a_question_unless_its_words_ask_for_movies():
+    reading = _parser("non_rec\nask: lookup\ntitle: drops").read_many(["'; DROP TABLE movies; --"])[0]
+    assert (reading.parse.intent, reading.parse.ask, reading.parse.titles) == ("non_rec", "other", [])
+    wants = _parser("non_rec\nask: lookup\ntitle: date niight").parse("need something for date niight")
+    assert (wants.intent, wants.ask, wants.titles) == ("rec", None, [])
     misspelt_genre = _parser("non_rec\nask: lookup\ntitle: wsterns").read_many(["wsterns pls"])[0]
     assert misspelt_genre.error == "" and misspelt_genre.parse.intent == "rec"
     assert misspelt_genre.parse.genres == ["Western"]
+    genre_as_title = _parser("non_rec\nask: lookup\ntitle: romance").parse("romance pls")
+    assert (genre_as_title.intent, genre_as_title.titles, genre_as_title.genres) == ("rec", [], ["Romance"])
+
+
+def test_a_title_then_what_is_asked_is_a_question_whatever_the_model_says():
+    parse = _parser("rec\ntitle: heat").parse("heat from 1986 gnere pls")
+    assert (parse.intent, parse.ask, [title.id for title in parse.titles]) == ("non_rec", "genre", [2])
+    parse = _parser("rec").parse("the godfather writer")
+    assert (parse.intent, parse.ask, [title.id for title in parse.titles]) == ("non_rec", "writer", [4])
+    assert _parser("rec").parse("horror plot").intent == "rec"  # a genre, not a title
+
+
+def test_a_name_alone_is_a_search_and_a_question_with_a_request_for_movies_is_rec():
+    parse = _parser("non_rec\nask: person\ncast: sigourney weaver").parse("sigourney weaver haha")
+    assert (parse.intent, parse.ask) == ("rec", None)
+    assert _parser("non_rec\nask: person\ncast: al pacino").parse("is al pacino still alive").intent == "non_rec"
+    both = _parser("non_rec\nask: my_rating\ntitle: alien").parse("what did i rate alien and find me something like it")
+    assert (both.intent, both.ask, [title.id for title in both.titles]) == ("rec", "my_rating", [6])
 
 
 def test_catalog_people_named_in_full_are_kept_when_the_model_misses_them_and_a_name_as_title_is_a_person():
