@@ -68,7 +68,7 @@ _NOT_A_SEARCH = re.compile(r"^(hi|hello|hey|thanks|thank you|delete|log me|reset
 # What a question asks, by its words (first match wins); used when the request is not a recommendation.
 _ASK_CUES = (
     ("my_rating", r"\b(did i rate|i rated|my rating|have i (seen|rated|watched)|did i (see|watch))\b"),
-    ("site", r"\b(password|account|log ?out|log me|sign ?up|export|csv|watchlist|support|how do (half )?star|"
+    ("site", r"\b(password|account|log ?out|log me|sign ?up|export|csv|watchlist|support|how do (half )?stars?|"
              r"ratings work|delete my|my ratings|settings|email)\b"),
     ("director", r"\b(directed|director|direct)\b"),
     ("writer", r"\b(wrote|writer|written|screenplay|script)\b"),
@@ -78,7 +78,7 @@ _ASK_CUES = (
     ("genre", r"\b(genre|what kind of (movie|film))\b"),
     ("plot", r"\b(about|plot|summary|synopsis|storyline|happens in)\b"),
     ("filmography", r"\b(filmography|films has|movies has|list (every|all)|what (movies|films) (has|did))\b"),
-    ("chat", r"^(hi|hello|hey|yo|thanks|thank you|good (morning|evening)|how are you)\b"),
+    ("chat", r"^(hi|hello|hey|yo|thanks|thank (you|u)|thx|ty|good (morning|evening)|how are you)\b"),
 )  # fmt: skip
 
 
@@ -198,7 +198,10 @@ class BaselineParser:
             intent=intent,
             ask=question[1] if question else rule_ask(text, intent, bare_title),
             titles=list(dict.fromkeys(titles)),
-            people=[PersonRef(name, _role(folded, name)) for name in self.gazetteer.find_people(text) if name],
+            people=[
+                PersonRef(name, _role(folded, name))
+                for name in self.gazetteer.find_people(text, [title.title for title in titles])
+            ],
             genres=wanted,
             themes=self.themes_in(folded),
             decades=decades_in(text),

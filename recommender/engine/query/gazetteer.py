@@ -9,6 +9,7 @@ only with a cue: "like Heat", "Heat (1995)", quotes, or the request being just t
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
@@ -165,6 +166,7 @@ class Gazetteer:
                 if variant in names and variant != fold(typed_form(movie.title)):
                     continue  # "Stanley Kubrick: A Life in Pictures" is not called "stanley kubrick"
                 self.titles.add(variant, movie.id)
+        self._sorted_titles = sorted(self.titles.exact)  # for titles by their first words
         self.people = FuzzyIndex()
         self.roles = people
         surnames: dict[str, list[str]] = defaultdict(list)
@@ -173,7 +175,7 @@ class Gazetteer:
             if len(roles.get("director", ())) >= 3 or len(roles.get("cast", ())) >= 5:  # well known: surname alone
                 surnames[fold(name).split(" ")[-1]].append(name)
         for surname, names in surnames.items():
-            if len(names) == 1 and len(surname) >= 5 and surname not in COMMON and surname not in self.titles.exact:
+            if len(names) == 1 and len(surname) >= 5 and not everyday(surname) and surname not in self.titles.exact:
                 self.people.add(surname, names[0])
 
     @classmethod
@@ -213,7 +215,7 @@ class Gazetteer:
 
         if _ARTICLE.sub("", fold(span)) in GENRE_WORDS:  # "war pls": a genre, whatever the model says
             return None
-        exact = self.resolve_mention(span, year)
+        exact = self.resolve_mention(span, year) or self.resolve_start(span)
         if exact is not None or all(everyday(word) for word in fold(span).split()):
             return exact
         movie = self.resolve_title(span, year)
@@ -223,6 +225,21 @@ class Gazetteer:
         if all(everyday(word) for word in words.split()) or _ARTICLE.sub("", words) in GENRE_WORDS:
             return None
         return movie
+
+    def resolve_start(self, span: str) -> GraphMovie | None:
+        """The one movie whose title starts with these words ("shawshank", "eternal sunshine"); None
+        when no title or several do ("the dark"), or when the words are one everyday word."""
+        words = without_article(fold(span))
+        if len(words) < 5 or (" " not in words and everyday(words)):
+            return None
+        found: set[int] = set()
+        at = bisect.bisect_left(self._sorted_titles, words)
+        while at < len(self._sorted_titles) and self._sorted_titles[at].startswith(words):
+            variant = self._sorted_titles[at]
+            if len(variant) == len(words) or variant[len(words)] == " ":
+                found.update(self.titles.exact[variant])
+            at += 1
+        return self.movies[found.pop()] if len(found) == 1 else None
 
     def resolve_person(self, span: str) -> str | None:
         found = self.people.lookup(fold(span))
@@ -278,9 +295,13 @@ class Gazetteer:
             words = words[:-1]
         return bool(words) and self.resolve_title(" ".join(words)) is not None
 
-    def find_people(self, text: str) -> list[str]:
+    def find_people(self, text: str, titles: Iterable[str] = ()) -> list[str]:
+        """Catalog people named in the text; a surname alone not when it is a word of one of the
+        `titles` found in it ("forrest gump" names no Frederic Forrest)."""
         words = fold(text).split()
-        spans = self._scan(words, self.people, lambda span, start, end, phrase: len(span) < 5)
+        inside = [f" {variant} " for title in titles for variant in title_variants(title)]
+        spans = self._scan(words, self.people, lambda span, start, end, phrase: len(span) < 5
+                           or end - start == 1 and any(f" {span} " in variant for variant in inside))  # fmt: skip
         return list(dict.fromkeys(self.resolve_person(" ".join(words[start:end])) for start, end, _ in spans))
 
     def _scan(self, words: list[str], index: FuzzyIndex, cue_needed) -> list[tuple[int, int, str]]:

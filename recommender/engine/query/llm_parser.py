@@ -211,7 +211,8 @@ class LLMParser:
             elif span not in dropped:
                 dropped.append(span)
         named = {person["name"] for person in people}
-        people += [{"name": name, "role": None} for name in self.gazetteer.find_people(text) if name not in named]
+        in_request = self.gazetteer.find_people(text, [title.title for title in titles])
+        people += [{"name": name, "role": None} for name in in_request if name not in named]
         wanted, excluded = genres_in(text, [variant for title in titles for variant in title_variants(title.title)])
         intent, ask = self.settled_intent(text, read["intent"], read["ask"], titles, people, wanted)
         labels = {
@@ -244,6 +245,13 @@ class LLMParser:
             return "rec", None
         if intent == "non_rec" and ask != "lookup" and ALSO_WANTS_MOVIES.search(text.lower()):
             return "rec", ask  # a question and a request for movies: both are answered, the ask kept
+        whole = len(titles) == 1 and (
+            self.gazetteer.is_whole_title(text) or self.gazetteer.resolve_pointed(just_words(text)) is not None
+        )
+        if intent == "non_rec" and whole:
+            return "non_rec", "lookup"  # just a title ("good will huntin"): someone looking for it
+        if intent == "non_rec" and ask == "other":
+            ask = rule_ask(text, intent, bare_title=False)  # the words may say ("how do half stars work")
         if ask == "lookup" and not titles:
             # A lookup of nothing in the catalog: a request for movies if its words say so ("need
             # something for date niight"), else the model's "not a search" stands ("'; DROP TABLE

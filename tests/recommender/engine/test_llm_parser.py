@@ -134,6 +134,12 @@ def test_a_title_then_what_is_asked_is_a_question_whatever_the_model_says():
     assert _parser("rec").parse("horror plot").intent == "rec"  # a genre, not a title
 
 
+def test_a_bare_title_is_a_lookup_and_an_unspecific_ask_is_read_from_the_words():
+    parse = _parser("non_rec\nask: chat\ntitle: shawshank").parse("shawshank")
+    assert (parse.intent, parse.ask, [title.id for title in parse.titles]) == ("non_rec", "lookup", [27])
+    assert _parser("non_rec\nask: other").parse("how do half stars work here").ask == "site"
+
+
 def test_a_name_alone_is_a_search_and_a_question_with_a_request_for_movies_is_rec():
     parse = _parser("non_rec\nask: person\ncast: sigourney weaver").parse("sigourney weaver haha")
     assert (parse.intent, parse.ask) == ("rec", None)

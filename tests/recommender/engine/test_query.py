@@ -41,6 +41,9 @@ MOVIES = [
     GraphMovie(24, "The Haunted House", 1921, ("Comedy",), (), 20, (), (), (), 1),
     GraphMovie(25, "The Ring", 2002, ("Horror",), (), 115, (), (), (), 40),
     GraphMovie(26, "WALL·E", 2008, ("Animation",), (), 98, (), (), (), 100),
+    GraphMovie(27, "The Shawshank Redemption", 1994, ("Drama",), (), 142, (), (), (), 300),
+    GraphMovie(28, "The Dark Knight", 2008, ("Action",), (), 152, (), (), (), 250),
+    GraphMovie(29, "The Dark Crystal", 1982, ("Fantasy",), (), 93, (), (), (), 20),
 ]  # fmt: skip
 MORE = [GraphMovie(100 + n, f"Invented Picture {n}", 1950 + n, ("Drama",), (f"theme {n % 7}",), 90,
                    (f"Director {n % 9}",), (f"Actor {n % 11}", f"Actor {n % 13}"), (f"Writer {n % 5}",), n)
@@ -101,6 +104,12 @@ def test_scanning_reads_titles_written_another_way():
     assert titles("movies by george lucas") == []  # a name before a colon is the person, not the documentary
     assert titles("goodfellas or casino?") == [23, 22]  # an everyday word joined to a found title
     assert titles("do you have casino") == []
+
+
+def test_a_title_pointed_at_by_its_first_words_resolves_only_when_one_title_starts_so():
+    assert GAZETTEER.resolve_pointed("shawshank").id == 27
+    assert GAZETTEER.resolve_pointed("the dark") is None  # The Dark Knight or The Dark Crystal
+    assert GAZETTEER.resolve_pointed("dark k") is None  # words, not letters
 
 
 def test_scanning_refuses_short_word_typos_and_a_title_after_a_or_an():
