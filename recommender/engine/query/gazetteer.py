@@ -32,7 +32,7 @@ WEAK_CUES = frozenset("to in of is was as about movie film".split())
 VERY_EVERYDAY_ZIPF = 5.0  # "watch", "name", "game": about once in 10,000 words
 # Words after a title that opens the request and make it one: "taxi driver but funnier", "heat director".
 CUES_AFTER_OPENING = frozenset(
-    "but writer director genre cast runtime plot sequel prequel remake soundtrack ending".split()
+    "but writer director genre cast runtime plot sequel prequel remake soundtrack ending vibes vibe".split()
 )
 # Words that join two titles: "goodfellas or casino", "gravity and contact". Next to a title the scan
 # found, a title made of everyday words counts.
@@ -375,8 +375,9 @@ def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str, phra
     are, genre words are ("heist movies"), and so is one word that only nearly matches a title
     ("previous" is not a typo of "Precious"). True also refuses a span outright: a typo in a word
     under 5 letters ("the king" is not "The Ring", "in the cast" not "In the Cut"), and a title after
-    "a"/"an" that does not start so ("a haunted house" is not The Haunted House) unless capitals,
-    quotes or a year say it is. `joined`: next to a found title ("goodfellas or casino"), a cue."""
+    "a"/"an" that does not start so ("a haunted house" is not The Haunted House) or a one-word title
+    before "movies" ("zombie movies") unless capitals, quotes or a year say it is. `joined`: next to
+    a found title ("goodfellas or casino"), a cue."""
     from recommender.engine.query.lexicon import GENRE_WORDS  # the lexicon builds on this module
 
     size, fuzzy = end - start, span != phrase
@@ -385,7 +386,9 @@ def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str, phra
     article = words[start - 1] if start > 0 else None
     if fuzzy and span.split(" ", 1)[-1] == phrase:  # "a haunted house" is one edit from "haunted house"
         article = span.split(" ", 1)[0]
-    if article in ("a", "an") and not phrase.startswith(article + " "):
+    kind_of_movies = size == 1 and end < len(words) and words[end] in ("movies", "films", "flicks")
+    if article in ("a", "an") and not phrase.startswith(article + " ") or kind_of_movies:
+        # "zombie movies" is a kind of movie, not Zombie (1979)
         return not (_capitalised(words, start, end, raw) or _year_after(words, end) or _quoted(span, raw))
     # Three words or more that spell a whole title rarely do so by chance: there the hand list decides.
     # A typo is judged by the title it nearly spells: "date niight" is the everyday "date night".

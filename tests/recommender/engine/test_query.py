@@ -117,6 +117,8 @@ def test_scanning_refuses_short_word_typos_and_a_title_after_a_or_an():
     assert titles("how long is the return of the king") == [20]  # not "the king" read as The Ring
     assert titles("scary movie about a haunted house") == []
     assert titles("like The Haunted House") == [24]
+    assert titles("alien movies with a twist") == []  # a kind of movie
+    assert titles("i want alien movies") == []
 
 
 def test_people_are_found_by_full_name_with_typos_and_by_well_known_surnames_only():
