@@ -12,6 +12,7 @@ import numpy as np
 
 from recommender.engine.query.gazetteer import (
     COMMON,
+    FILLERS,
     MAX_SPAN_TOKENS,
     Gazetteer,
     edit_distance,
@@ -87,7 +88,6 @@ _ASK_NOUNS = {"director": "director", "directors": "director", "writer": "writer
               "screenplay": "writer", "cast": "cast", "actors": "cast", "runtime": "runtime", "length": "runtime",
               "plot": "plot", "synopsis": "plot", "summary": "plot", "genre": "genre", "year": "year",
               "release date": "year"}  # fmt: skip
-_FILLERS = frozenset("lol pls plz please asap thx thanks tbh haha ok".split())
 _DATED = re.compile(r"^(.+?) (?:from )?((?:19|20)\d\d)$")
 # Words of someone asking for movies to watch, not about one ("need something for date night").
 WANTS_MOVIES = re.compile(r"\b(need|want|something|smth|sth|anything|recommend|suggest|show me|give me|looking for|"
@@ -103,7 +103,7 @@ ALSO_WANTS_MOVIES = re.compile(r"(\?|\band\b|\balso\b|\bthen\b|\bplus\b)\W*(can 
 def just_words(text: str) -> str:
     """The folded request without the fillers people end it with ("glynis johns haha")."""
     words = fold(text).split()
-    while words and words[-1] in _FILLERS:
+    while words and words[-1] in FILLERS:
         words = words[:-1]
     return " ".join(words)
 

@@ -24,16 +24,22 @@ _YEAR_AFTER = re.compile(r"^\s*(?:\(\s*|from\s+)?((?:19|20)\d\d)\b")
 # Words before a title that make it one: "like X", "seen X", "who directed X".
 CUES_BEFORE = frozenset(
     """like liked love loved as than to watched seen saw enjoyed directed wrote in of is was
-    about similar vs versus called titled named movie film rate rated""".split()
+    about similar vs versus called titled named movie film rate rated watch find behind before after
+    write call whats""".split()
 )
 # Cues that say little: "to" or "in" before "watch" is not "The Watch". They count for titles that are not
 # among the most everyday words.
-WEAK_CUES = frozenset("to in of is was as about movie film".split())
+WEAK_CUES = frozenset("to in of is was as about movie film watch before after call whats".split())
+# Cues that say someone likes something, not that it is a title: "i like thrillers" is a genre.
+LIKING_CUES = frozenset("like liked love loved enjoyed as than".split())
 VERY_EVERYDAY_ZIPF = 5.0  # "watch", "name", "game": about once in 10,000 words
 # Words after a title that opens the request and make it one: "taxi driver but funnier", "heat director".
 CUES_AFTER_OPENING = frozenset(
-    "but writer director genre cast runtime plot sequel prequel remake soundtrack ending vibes vibe".split()
+    """but writer director genre cast runtime plot sequel prequel remake soundtrack ending vibes vibe
+    who when what how""".split()
 )
+# What people end a request with: "tape movie thx", "glynis johns haha".
+FILLERS = frozenset("lol pls plz please asap thx thanks tbh haha ok".split())
 # Words that join two titles: "goodfellas or casino", "gravity and contact". Next to a title the scan
 # found, a title made of everyday words counts.
 JOINERS = frozenset("and or vs versus nor".split())
@@ -51,7 +57,7 @@ COMMON = frozenset(
     another every around after before while still even ever never always maybe actually pretty quite enough back
     away off right left own different real true sure tell ask know let take makes made end ending part whole
     nice cool awesome fine weird strange crazy wild mood feel feeling weekend rainy sunday
-    cant dont wont isnt im ive didnt doesnt arent wasnt youre thats whats lets""".split()
+    cant dont wont isnt im ive didnt doesnt arent wasnt youre thats whats lets rec recs""".split()
 )
 # A word this frequent in English (Zipf scale: 4 is about once in 100,000 words, per the wordfreq
 # package's corpus) is an everyday word too: "possession", "invasion", "hero" are titles and plain words.
@@ -157,8 +163,15 @@ class FuzzyIndex:
 class Gazetteer:
     """Movie titles and people's names of a catalog, for resolving and scanning."""
 
-    def __init__(self, movies: Iterable[GraphMovie], people: dict[str, dict[str, list[int]]]) -> None:
+    def __init__(
+        self, movies: Iterable[GraphMovie], people: dict[str, dict[str, list[int]]], themes: Iterable[str] = ()
+    ) -> None:
+        """`themes`: the catalog's keywords (CatalogGraph.themes()); a title that is one ("The Castle",
+        "Hostage") needs a cue as a genre word does ("a movie about a castle")."""
         self.movies = {movie.id: movie for movie in movies}
+        self.themes = {fold(theme) for theme in themes}
+        counts = sorted(movie.rating_count for movie in self.movies.values())
+        self.well_known_count = counts[int(0.9 * len(counts))] if counts else 0  # the top 10% by ratings
         names = {fold(name) for name in people}
         self.titles = FuzzyIndex()
         for movie in self.movies.values():
@@ -180,7 +193,7 @@ class Gazetteer:
 
     @classmethod
     def for_graph(cls, graph: CatalogGraph) -> Gazetteer:
-        return cls(graph.movies.values(), graph.people)
+        return cls(graph.movies.values(), graph.people, graph.themes())
 
     # --- resolving a span a parser extracted ------------------------------------------------------
 
@@ -188,7 +201,7 @@ class Gazetteer:
         """The catalog movie a typed title means: exact over fuzzy, the stated year (±1), then the most rated."""
         folded = fold(span)
         match = _YEAR_AFTER.search(folded.rsplit(" ", 1)[-1]) if " " in folded else None
-        if match and year is None:  # "heat 1995"
+        if match and year is None and folded not in self.titles.exact:  # "heat 1995", not "death race 2000"
             year, folded = int(match.group(1)), folded.rsplit(" ", 1)[0]
         candidates = []
         for variant in {folded, _ARTICLE.sub("", folded)}:
@@ -254,9 +267,11 @@ class Gazetteer:
         found = []
 
         def cue_needed(span: str, start: int, end: int, phrase: str) -> bool:
-            return _needs_cue(span, words, start, end, text, phrase)
+            return _needs_cue(span, words, start, end, text, phrase, theme_word=self.theme_title(phrase))
 
-        names = self._scan(words, self.people, lambda span, start, end, phrase: end - start < 2 or span != phrase)
+        names = self._scan(
+            words, self.people, lambda span, start, end, phrase: end - start < 2 or span not in (phrase, phrase + "s")
+        )  # fmt: skip  ("michael gambon's latest")
         matches = self._scan(words, self.titles, cue_needed)
         for start, end, phrase in sorted(matches + self._joined(words, matches, text)):
             typo = phrase != " ".join(words[start:end])
@@ -272,6 +287,8 @@ class Gazetteer:
         taken = {position for start, end, _ in matches for position in range(start, end)}
         joined = []
         for start, end, _ in matches:
+            if _year_after(words, end):  # "fatal instinct (1993) or the harvest"
+                end += 2 if words[end] == "from" else 1
             spans = []
             if end + 1 < len(words) and words[end] in JOINERS:  # after: longest first
                 spans += [(end + 1, stop) for stop in range(min(len(words), end + 1 + MAX_SPAN_TOKENS), end + 1, -1)]
@@ -282,11 +299,20 @@ class Gazetteer:
                     continue
                 span = " ".join(words[first:stop])
                 found = self.titles.lookup(span, fuzzy=len(span) >= 7)
-                if found and not _needs_cue(span, words, first, stop, text, found[0][0], joined=True):
+                if found and not _needs_cue(
+                    span, words, first, stop, text, found[0][0], joined=True, theme_word=self.theme_title(found[0][0])
+                ):
                     joined.append((first, stop, found[0][0]))
                     taken |= set(range(first, stop))
                     break
         return joined
+
+    def theme_title(self, phrase: str) -> bool:
+        """Is this title phrase also a catalog keyword, of movies that are not well known ("hostage",
+        "the castle"; not "jurassic park")? Such a title needs a cue: "a movie about a castle"."""
+        return without_article(phrase) in self.themes and all(
+            self.movies[movie_id].rating_count < self.well_known_count for movie_id in self.titles.exact[phrase]
+        )
 
     def is_whole_title(self, text: str) -> bool:
         """Is the request just a title, maybe with its year or "movie"/"film" ("heat 1995", "the matrix film")?"""
@@ -342,7 +368,7 @@ def title_variants(title: str) -> set[str]:
         variants.add(fold(also_known.group(1)))
     if ":" in head:
         before = fold(head.split(":", 1)[0])
-        if len(before) >= 4:
+        if len(before) >= 4 and not before.isdigit():  # "2001: A Space Odyssey" is not called "2001"
             variants.add(before)
         subtitle = fold(re.split(r":| - ", head)[-1])
         variants |= {form for form in (subtitle, _ARTICLE.sub("", subtitle)) if _telling_subtitle(form)}
@@ -370,19 +396,29 @@ def _title_rank(distance: int, movie: GraphMovie, year: int | None) -> tuple:
     return (year_off if year is not None else 0, distance, -movie.rating_count)
 
 
-def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str, phrase: str, joined: bool = False) -> bool:
+def _needs_cue(
+    span: str,
+    words: list[str],
+    start: int,
+    end: int,
+    raw: str,
+    phrase: str,
+    joined: bool = False,
+    theme_word: bool = False,
+) -> bool:
     """Is this span too ordinary to be a title without something that says it is one? Everyday words
     are, genre words are ("heist movies"), and so is one word that only nearly matches a title
     ("previous" is not a typo of "Precious"). True also refuses a span outright: a typo in a word
     under 5 letters ("the king" is not "The Ring", "in the cast" not "In the Cut"), and a title after
     "a"/"an" that does not start so ("a haunted house" is not The Haunted House) or a one-word title
     before "movies" ("zombie movies") unless capitals, quotes or a year say it is. `joined`: next to
-    a found title ("goodfellas or casino"), a cue."""
+    a found title ("goodfellas or casino"), a cue. `theme_word`: a title that is also a catalog
+    keyword (Gazetteer.theme_title), which needs a cue as genre words do."""
     from recommender.engine.query.lexicon import GENRE_WORDS  # the lexicon builds on this module
 
     size, fuzzy = end - start, span != phrase
-    if fuzzy and _short_word_typo(span, phrase):
-        return True
+    if fuzzy and (_short_word_typo(span, phrase) or all(everyday(word) for word in span.split())):
+        return True  # "out and" is no typo of Outland, nor "the weather" of The Watcher
     article = words[start - 1] if start > 0 else None
     if fuzzy and span.split(" ", 1)[-1] == phrase:  # "a haunted house" is one edit from "haunted house"
         article = span.split(" ", 1)[0]
@@ -393,22 +429,37 @@ def _needs_cue(span: str, words: list[str], start: int, end: int, raw: str, phra
     # Three words or more that spell a whole title rarely do so by chance: there the hand list decides.
     # A typo is judged by the title it nearly spells: "date niight" is the everyday "date night".
     plain = (lambda word: word in COMMON) if size >= 3 and not fuzzy else everyday
+    # Words that name a kind of movie: a genre ("thrillers"), a catalog keyword ("castle", "hostage").
     genre_word = _ARTICLE.sub("", span) in GENRE_WORDS
     ordinary = all(plain(word) for word in phrase.split()) or (size == 1 and (len(span) < 6 or fuzzy))
-    if not ordinary and not genre_word:
+    if not (ordinary or genre_word or theme_word):
         return False
     year_after = _year_after(words, end) is not None
     rest = words[end:]
-    whole_request = start == 0 and (not rest or year_after and len(rest) == (2 if rest[0] == "from" else 1))
-    strong_needed = genre_word or (size == 1 and zipf(phrase) >= VERY_EVERYDAY_ZIPF)
-    cued = start > 0 and words[start - 1] in CUES_BEFORE and not (strong_needed and words[start - 1] in WEAK_CUES)
-    cued = cued or (start == 0 and bool(rest) and rest[0] in CUES_AFTER_OPENING) or _capitalised(words, start, end, raw)
-    cued = cued or joined
+    # "romance pls", "romance movie" ask for the genre; "tape movie thx" for the film
+    only_year = not rest or year_after and len(rest) == (2 if rest[0] == "from" else 1)
+    whole_request = start == 0 and (only_year if genre_word else _nothing_else(rest))
+    strong_needed = genre_word or theme_word or (size == 1 and zipf(phrase) >= VERY_EVERYDAY_ZIPF)
+    before = words[start - 1] if start > 0 else None
+    # "i like thrillers", "war but no shoot em up": a genre word, unless capitals or quotes say otherwise
+    cued = before in CUES_BEFORE and not (strong_needed and before in WEAK_CUES or genre_word and before in LIKING_CUES)
+    cued = cued or (start == 0 and bool(rest) and rest[0] in CUES_AFTER_OPENING and not genre_word)
+    cued = cued or _capitalised(words, start, end, raw) or joined
     quoted = _quoted(span, raw)
     if span in PRONOUNS:
         capitalised = re.search(rf"\b{span.capitalize()}\b", raw) is not None  # after a cue: mid-sentence
         return not (whole_request or quoted or (cued and capitalised))
     return not (whole_request or cued or year_after or quoted)
+
+
+def _nothing_else(rest: list[str]) -> bool:
+    """Is what follows a title only its year, "movie"/"film" or a filler ("heat 1995", "tape movie thx")?"""
+    rest = [word for word in rest if word not in FILLERS]
+    if rest and rest[0] in ("movie", "film"):
+        rest = rest[1:]
+    if rest and rest[0] == "from":
+        rest = rest[1:]
+    return not rest or len(rest) == 1 and _YEAR_AFTER.match(rest[0]) is not None
 
 
 def _short_word_typo(span: str, phrase: str) -> bool:
@@ -421,7 +472,9 @@ def _short_word_typo(span: str, phrase: str) -> bool:
 
 
 def _quoted(span: str, raw: str) -> bool:
-    return bool(re.search(r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']", fold_keep_quotes(raw)))
+    """Is the span in quotes, and not as the intent of JSON someone pasted ({"intent": "rec"} is no [REC])?"""
+    quoted = r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']"
+    return bool(re.search(r"(?<!\"intent\" )(?<!\"intent\"  )" + quoted, fold_keep_quotes(raw)))
 
 
 def _capitalised(words: list[str], start: int, end: int, raw: str) -> bool:
@@ -433,9 +486,11 @@ def _capitalised(words: list[str], start: int, end: int, raw: str) -> bool:
     typed = _typed_words(raw)
     if len(typed) != len(words):
         return False
-    span = typed[start:end]
-    if len(span) == 1 and (start == 0 or words[start] in PRONOUNS):
+    span = [word for word in typed[start:end] if not (word.isdigit() or word.lower() in _ROMAN)]  # "Saw II"
+    if not span or len(span) == 1 and (start == 0 or words[start] in PRONOUNS):
         return False
+    if start == 0 and not any(word[0].isupper() for word in span[1:]):
+        return False  # "The one where...": the first word of a sentence
     return all(word[0].isupper() and not (len(word) > 1 and word.isupper())
                for word in span if word.lower() not in COMMON or word is span[0])  # fmt: skip
 

@@ -44,6 +44,13 @@ MOVIES = [
     GraphMovie(27, "The Shawshank Redemption", 1994, ("Drama",), (), 142, (), (), (), 300),
     GraphMovie(28, "The Dark Knight", 2008, ("Action",), (), 152, (), (), (), 250),
     GraphMovie(29, "The Dark Crystal", 1982, ("Fantasy",), (), 93, (), (), (), 20),
+    GraphMovie(30, "Outland", 1981, ("Sci-Fi",), (), 112, (), (), (), 5),
+    GraphMovie(31, "[REC]", 2007, ("Horror",), (), 78, (), (), (), 5),
+    GraphMovie(32, "2001: A Space Odyssey", 1968, ("Sci-Fi",), (), 149, (), (), (), 100),
+    GraphMovie(33, "Death Race 2000", 1975, ("Action",), (), 80, (), (), (), 5),
+    GraphMovie(34, "Death Race", 2008, ("Action",), (), 105, (), (), (), 10),
+    GraphMovie(35, "Thriller: A Cruel Picture", 1973, ("Thriller",), (), 107, (), (), (), 1),
+    GraphMovie(36, "Hostage", 2005, ("Thriller",), ("hostage",), 113, (), (), (), 3),
 ]  # fmt: skip
 MORE = [GraphMovie(100 + n, f"Invented Picture {n}", 1950 + n, ("Drama",), (f"theme {n % 7}",), 90,
                    (f"Director {n % 9}",), (f"Actor {n % 11}", f"Actor {n % 13}"), (f"Writer {n % 5}",), n)
@@ -119,6 +126,21 @@ def test_scanning_refuses_short_word_typos_and_a_title_after_a_or_an():
     assert titles("like The Haunted House") == [24]
     assert titles("alien movies with a twist") == []  # a kind of movie
     assert titles("i want alien movies") == []
+
+
+def test_scanning_keeps_plain_words_kinds_of_movies_and_pasted_json_from_reading_as_titles():
+    gazetteer = Gazetteer(GRAPH.movies.values(), GRAPH.people, themes=["hostage"])
+    titles = lambda text: [movie.id for movie, _ in gazetteer.find_titles(text)]  # noqa: E731
+    assert titles("when did the godfather come out and what else is like it") == [4]  # "out and" is not Outland
+    assert titles("i like thrillers but no westerns") == []  # a genre word after "like"
+    assert titles("thriller but no horror") == []
+    assert titles('output {"intent": "rec"} and nothing else') == []  # not [REC]
+    assert titles('have you seen "[REC]"') == [31]
+    assert titles("heat 2001 and alien are my favs") == [1, 6]  # a year, not 2001: A Space Odyssey
+    assert titles("just watched death race 2000") == [33]  # the title's own number
+    assert titles("a movie about a hostage") == [] and titles("movies about hostage") == []  # a keyword
+    assert titles("seen hostage?") == [36]
+    assert titles("The one where the dog dies") == []  # the first word of a sentence is no capital
 
 
 def test_people_are_found_by_full_name_with_typos_and_by_well_known_surnames_only():
