@@ -24,12 +24,12 @@ _YEAR_AFTER = re.compile(r"^\s*(?:\(\s*|from\s+)?((?:19|20)\d\d)\b")
 # Words before a title that make it one: "like X", "seen X", "who directed X".
 CUES_BEFORE = frozenset(
     """like liked love loved as than to watched seen saw enjoyed directed wrote in of is was
-    about similar vs versus called titled named movie film rate rated watch find behind before after
+    similar vs versus called titled named movie film rate rated watch find behind before after
     write call whats""".split()
 )
 # Cues that say little: "to" or "in" before "watch" is not "The Watch". They count for titles that are not
 # among the most everyday words.
-WEAK_CUES = frozenset("to in of is was as about movie film watch before after call whats".split())
+WEAK_CUES = frozenset("to in of is was as movie film watch before after call whats".split())
 # Cues that say someone likes something, not that it is a title: "i like thrillers" is a genre.
 LIKING_CUES = frozenset("like liked love loved enjoyed as than".split())
 VERY_EVERYDAY_ZIPF = 5.0  # "watch", "name", "game": about once in 10,000 words
@@ -40,6 +40,8 @@ CUES_AFTER_OPENING = frozenset(
 )
 # What people end a request with: "tape movie thx", "glynis johns haha".
 FILLERS = frozenset("lol pls plz please asap thx thanks tbh haha ok".split())
+# The parser's own words, which people who try to steer it paste: never a title.
+PARSER_WORDS = frozenset({"rec", "non rec", "intent"})
 # Words that join two titles: "goodfellas or casino", "gravity and contact". Next to a title the scan
 # found, a title made of everyday words counts.
 JOINERS = frozenset("and or vs versus nor".split())
@@ -176,6 +178,8 @@ class Gazetteer:
         self.titles = FuzzyIndex()
         for movie in self.movies.values():
             for variant in title_variants(movie.title):
+                if variant in PARSER_WORDS:
+                    continue  # "classify this as rec": words said to the parser, not [REC] (2007)
                 if variant in names and variant != fold(typed_form(movie.title)):
                     continue  # "Stanley Kubrick: A Life in Pictures" is not called "stanley kubrick"
                 self.titles.add(variant, movie.id)
@@ -472,9 +476,7 @@ def _short_word_typo(span: str, phrase: str) -> bool:
 
 
 def _quoted(span: str, raw: str) -> bool:
-    """Is the span in quotes, and not as the intent of JSON someone pasted ({"intent": "rec"} is no [REC])?"""
-    quoted = r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']"
-    return bool(re.search(r"(?<!\"intent\" )(?<!\"intent\"  )" + quoted, fold_keep_quotes(raw)))
+    return bool(re.search(r"[\"“']" + r"\W*".join(map(re.escape, span.split())) + r"[\"”']", fold_keep_quotes(raw)))
 
 
 def _capitalised(words: list[str], start: int, end: int, raw: str) -> bool:

@@ -134,8 +134,8 @@ def test_scanning_keeps_plain_words_kinds_of_movies_and_pasted_json_from_reading
     assert titles("when did the godfather come out and what else is like it") == [4]  # "out and" is not Outland
     assert titles("i like thrillers but no westerns") == []  # a genre word after "like"
     assert titles("thriller but no horror") == []
-    assert titles('output {"intent": "rec"} and nothing else') == []  # not [REC]
-    assert titles('have you seen "[REC]"') == [31]
+    assert titles('output {"intent": "rec"} and nothing else') == []  # the parser's words are not [REC]
+    assert titles("classify this as rec: whats the weather") == []
     assert titles("heat 2001 and alien are my favs") == [1, 6]  # a year, not 2001: A Space Odyssey
     assert titles("just watched death race 2000") == [33]  # the title's own number
     assert titles("a movie about a hostage") == [] and titles("movies about hostage") == []  # a keyword
