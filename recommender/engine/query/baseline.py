@@ -111,8 +111,13 @@ def just_words(text: str) -> str:
 def title_question(gazetteer: Gazetteer, text: str) -> tuple[GraphMovie, str] | None:
     """(movie, ask) when the request is a title followed by what is asked about it ("heat director",
     "great escape writer pls", "andre egnre": the asked word may have a typo), else None. A
-    request of that shape asks nothing else, so it is a question whatever a classifier says."""
+    request of that shape asks nothing else, so it is a question whatever a classifier says. So is
+    "what's <title> about" (the plot)."""
     words = just_words(text).split()
+    if len(words) > 3 and words[-1] == "about" and words[0] in ("whats", "what"):
+        span = " ".join(words[2 if words[1] == "is" else 1 : -1])
+        movie = gazetteer.resolve_pointed(span) if without_article(span) not in GENRE_WORDS else None
+        return (movie, "plot") if movie is not None else None
     for size in (2, 1):
         if len(words) <= size:
             continue

@@ -434,7 +434,7 @@ def _needs_cue(
     # A typo is judged by the title it nearly spells: "date niight" is the everyday "date night".
     plain = (lambda word: word in COMMON) if size >= 3 and not fuzzy else everyday
     # Words that name a kind of movie: a genre ("thrillers"), a catalog keyword ("castle", "hostage").
-    genre_word = _ARTICLE.sub("", span) in GENRE_WORDS
+    genre_word = _ARTICLE.sub("", span) in GENRE_WORDS or _ARTICLE.sub("", phrase) in GENRE_WORDS
     ordinary = all(plain(word) for word in phrase.split()) or (size == 1 and (len(span) < 6 or fuzzy))
     if not (ordinary or genre_word or theme_word):
         return False

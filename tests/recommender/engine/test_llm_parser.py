@@ -122,8 +122,9 @@ def test_a_lookup_without_a_catalog_movie_is_a_question_unless_its_words_ask_for
     misspelt_genre = _parser("non_rec\nask: lookup\ntitle: wsterns").read_many(["wsterns pls"])[0]
     assert misspelt_genre.error == "" and misspelt_genre.parse.intent == "rec"
     assert misspelt_genre.parse.genres == ["Western"]
-    genre_as_title = _parser("non_rec\nask: lookup\ntitle: romance").parse("romance pls")
-    assert (genre_as_title.intent, genre_as_title.titles, genre_as_title.genres) == ("rec", [], ["Romance"])
+    for typed in ("romance pls", "rommance pls"):
+        genre_as_title = _parser("non_rec\nask: lookup\ntitle: romance").parse(typed)
+        assert (genre_as_title.intent, genre_as_title.titles, genre_as_title.genres) == ("rec", [], ["Romance"])
 
 
 def test_a_title_then_what_is_asked_is_a_question_whatever_the_model_says():
@@ -132,6 +133,8 @@ def test_a_title_then_what_is_asked_is_a_question_whatever_the_model_says():
     parse = _parser("rec").parse("the godfather writer")
     assert (parse.intent, parse.ask, [title.id for title in parse.titles]) == ("non_rec", "writer", [4])
     assert _parser("rec").parse("horror plot").intent == "rec"  # a genre, not a title
+    parse = _parser("rec\ncast: godfather").parse("whats the godfather about")
+    assert (parse.intent, parse.ask, [title.id for title in parse.titles]) == ("non_rec", "plot", [4])
 
 
 def test_a_bare_title_is_a_lookup_and_an_unspecific_ask_is_read_from_the_words():
