@@ -10,19 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.engine.query.gazetteer import (
-    COMMON,
-    FILLERS,
-    MAX_SPAN_TOKENS,
-    Gazetteer,
-    edit_distance,
-    fold,
-    title_variants,
-    without_article,
-)
+from recommender.engine.query.gazetteer import MAX_SPAN_TOKENS, Gazetteer, title_variants
 from recommender.engine.query.graph import GraphMovie
 from recommender.engine.query.lexicon import GENRE_WORDS, decades_in, genres_in, less_more_in
 from recommender.engine.query.schema import INTENTS, Constraints, ParsedQuery, PersonRef, TitleRef
+from recommender.engine.query.words import COMMON, FILLERS, edit_distance, fold, without_article
 
 _ROLE_CUES = (("director", re.compile(r"\b(directed by|director|by|from director)\s*$")),
               ("writer", re.compile(r"\b(written by|writer|screenplay by)\s*$")),

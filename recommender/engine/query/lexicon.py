@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from recommender.engine.query.gazetteer import edit_distance, fold
+from recommender.engine.query.words import edit_distance, fold
 
 # How people say a genre (folded words) -> the catalog genre.
 GENRE_WORDS: dict[str, str] = {

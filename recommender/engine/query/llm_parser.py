@@ -38,9 +38,10 @@ from recommender.engine.query.baseline import (
     rule_ask,
     title_question,
 )
-from recommender.engine.query.gazetteer import Gazetteer, edit_distance, fold, title_variants, typo_budget
+from recommender.engine.query.gazetteer import Gazetteer, title_variants
 from recommender.engine.query.lexicon import decades_in, genres_in
 from recommender.engine.query.schema import ASKS, INTENTS, ParsedQuery, TitleRef
+from recommender.engine.query.words import edit_distance, fold, typo_budget
 
 logger = logging.getLogger(__name__)
 

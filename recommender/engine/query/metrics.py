@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from recommender.engine.query.gazetteer import fold
 from recommender.engine.query.schema import INTENTS, ParsedQuery
+from recommender.engine.query.words import fold
 
 ENTITY_TYPES = ("titles", "people", "genres", "decades", "exclude_genres", "ask")
 

@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Callable
 
 from recommender.engine.llm.client import LLM
-from recommender.engine.query.gazetteer import fold
 from recommender.engine.query.lexicon import decades_in, genres_in
 from recommender.engine.query.schema import MAX_QUERY_CHARS
 from recommender.engine.query.synth import Example
+from recommender.engine.query.words import fold
 
 SYSTEM = (
     "Rewrite a movie-site search request the way a different person might type it. Keep its meaning. "
