@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 _ARTICLES = ("The", "A", "An", "Les", "La", "Le", "L'", "Il", "Das", "Der", "Die", "El", "Los", "Las")
 _TRAILING_ARTICLE = re.compile(r"^(?P<body>.+), (?P<article>" + "|".join(_ARTICLES) + r")$")
+_ARTICLE_AFTER_PARENTHESES = re.compile(r"^(?P<body>.+\)), (?P<article>The|A|An)$")
 _YEAR_SUFFIX = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})(?:[-–]\d{0,4})?\)\s*$")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
@@ -27,6 +28,10 @@ def display_title(title: str) -> str:
     Only the part before any alternate title in parentheses is considered:
     'City of Lost Children, The (Cité des enfants perdus, La)' -> 'The City of Lost Children (...)'.
     """
+    title = " ".join(title.split())  # "Blind Side, The " and "Angst " come with stray spaces
+    after_paren = _ARTICLE_AFTER_PARENTHESES.match(title)
+    if after_paren:  # 'Human Centipede II (Full Sequence), The'
+        return f"{after_paren.group('article')} {after_paren.group('body')}"
     head, paren, tail = title.partition(" (")
     match = _TRAILING_ARTICLE.match(head)
     if match:

@@ -13,6 +13,8 @@ def test_display_title_moves_the_trailing_article_to_the_front():
         "The City of Lost Children (Cité des enfants perdus, La)"
     )
     assert display_title("Heat") == "Heat"
+    assert display_title("Blind Side, The ") == "The Blind Side"
+    assert display_title("Human Centipede II (Full Sequence), The") == "The Human Centipede II (Full Sequence)"
 
 
 def test_normalise_title_ignores_case_accents_articles_punctuation_and_alternate_titles():
