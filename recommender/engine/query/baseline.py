@@ -14,7 +14,7 @@ from recommender.engine.query.gazetteer import MAX_SPAN_TOKENS, Gazetteer, title
 from recommender.engine.query.graph import GraphMovie
 from recommender.engine.query.lexicon import GENRE_WORDS, decades_in, genres_in, less_more_in
 from recommender.engine.query.schema import INTENTS, Constraints, ParsedQuery, PersonRef, TitleRef
-from recommender.engine.query.words import COMMON, FILLERS, edit_distance, fold, without_article
+from recommender.engine.query.words import COMMON, FILLERS, edit_distance, fold
 
 _ROLE_CUES = (("director", re.compile(r"\b(directed by|director|by|from director)\s*$")),
               ("writer", re.compile(r"\b(written by|writer|screenplay by)\s*$")),
@@ -108,7 +108,7 @@ def title_question(gazetteer: Gazetteer, text: str) -> tuple[GraphMovie, str] | 
     words = just_words(text).split()
     if len(words) > 3 and words[-1] == "about" and words[0] in ("whats", "what"):
         span = " ".join(words[2 if words[1] == "is" else 1 : -1])
-        movie = gazetteer.resolve_pointed(span) if without_article(span) not in GENRE_WORDS else None
+        movie = gazetteer.resolve_pointed(span)  # None for a genre word ("what's horror about")
         return (movie, "plot") if movie is not None else None
     for size in (2, 1):
         if len(words) <= size:
@@ -122,11 +122,17 @@ def title_question(gazetteer: Gazetteer, text: str) -> tuple[GraphMovie, str] | 
         dated = _DATED.match(span)  # "producers from 1968 genre", "manhattan (1979) genre"
         if dated:
             span, year = dated.group(1), int(dated.group(2))
-        if len(span.split()) > MAX_SPAN_TOKENS or without_article(span) in GENRE_WORDS:
+        if len(span.split()) > MAX_SPAN_TOKENS:
             return None
-        movie = gazetteer.resolve_pointed(span, year)
+        movie = gazetteer.resolve_pointed(span, year)  # None for a genre word ("horror plot")
         return (movie, _ASK_NOUNS[noun]) if movie is not None else None
     return None
+
+
+def add_title(titles: list[TitleRef], movie: GraphMovie) -> None:
+    """Add a movie to a parse's titles unless it is there already."""
+    if movie.id not in {title.id for title in titles}:
+        titles.append(TitleRef(movie.id, movie.title, movie.year))
 
 
 def rule_intent(text: str) -> str:
@@ -185,8 +191,7 @@ class BaselineParser:
         question = title_question(self.gazetteer, text)
         if question:
             intent = "non_rec"
-            if question[0].id not in {title.id for title in titles}:
-                titles.append(TitleRef(question[0].id, question[0].title, question[0].year))
+            add_title(titles, question[0])
         wanted, excluded = genres_in(text, [variant for movie, _ in found for variant in title_variants(movie.title)])
         less, more = less_more_in(text)
         folded = fold(text)

@@ -275,7 +275,7 @@ def title_variants(title: str) -> set[str]:
     article, the part before the colon and the subtitle after it ("a new hope"); 'The Godfather: Part
     II' also as "godfather part 2" and "godfather 2"; 'Seven (a.k.a. Se7en)' also as "se7en". Other
     alternate titles in parentheses (mostly the original language's) are left out."""
-    head = re.sub(r"\s*\([^)]*\)", "", title).strip() or title
+    head = typed_form(title)
     folded = fold(head)
     variants = {folded, without_article(folded)}
     also_known = re.search(r"\(a\.k\.a\. ([^)]+)\)", title)

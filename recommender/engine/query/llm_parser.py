@@ -34,6 +34,7 @@ from recommender.engine.llm.client import LLM, Conversation
 from recommender.engine.query.baseline import (
     ALSO_WANTS_MOVIES,
     WANTS_MOVIES,
+    add_title,
     just_words,
     rule_ask,
     title_question,
@@ -235,10 +236,8 @@ class LLMParser:
         on 600 requests). `titles` gains the movie of a "<title> <what is asked>" request."""
         question = title_question(self.gazetteer, text)
         if question:  # "great escape writer pls", "andre egnre": a question whatever the model answered
-            movie, ask = question
-            if movie.id not in {title.id for title in titles}:
-                titles.append(TitleRef(movie.id, movie.title, movie.year))
-            return "non_rec", ask
+            add_title(titles, question[0])
+            return "non_rec", question[1]
         bare_name = bool(people) and bool(self.gazetteer.people.exact.get(just_words(text)))
         if intent == "non_rec" and not titles and (ask in ("lookup", "chat") and (people or wanted) or bare_name):
             # Naming people or genres and asking nothing about them ("tom shadyac", "heist pls") is a

@@ -14,7 +14,6 @@ import unicodedata
 
 from recommender.engine.query.lexicon import GENRE_WORDS
 from recommender.engine.query.words import (
-    ARTICLE,
     COMMON,
     FILLERS,
     PRONOUNS,
@@ -22,6 +21,7 @@ from recommender.engine.query.words import (
     VERY_EVERYDAY_ZIPF,
     everyday,
     fold_keep_quotes,
+    without_article,
     zipf,
 )
 
@@ -79,7 +79,7 @@ def needs_cue(
     # A typo is judged by the title it nearly spells: "date niight" is the everyday "date night".
     plain = (lambda word: word in COMMON) if size >= 3 and not fuzzy else everyday
     # Words that name a kind of movie: a genre ("thrillers"), a catalog keyword ("castle", "hostage").
-    genre_word = ARTICLE.sub("", span) in GENRE_WORDS or ARTICLE.sub("", phrase) in GENRE_WORDS
+    genre_word = without_article(span) in GENRE_WORDS or without_article(phrase) in GENRE_WORDS
     ordinary = all(plain(word) for word in phrase.split()) or (size == 1 and (len(span) < 6 or fuzzy))
     if not (ordinary or genre_word or theme_word):
         return False
