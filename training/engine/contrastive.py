@@ -109,6 +109,39 @@ def contrastive_examples(
     return build(texts, exclude=exclude, limit=config.max_pairs, seed=config.seed)
 
 
+def request_triplets(
+    requests: Sequence[tuple[str, Sequence[int]]],
+    texts: dict[int, MovieText],
+    documents: dict[int, str],
+    *,
+    per_request: int = 2,
+    seed: int = 0,
+) -> list[tuple[str, str] | tuple[str, str, str]]:
+    """(request, document of a film that answers it, document of a similar film that does not).
+
+    `requests` are (text, relevant movie ids), train split only; up to `per_request` positives are
+    drawn from each relevant set, so a vague request with 150 films does not outweigh a precise
+    one. The hard negative shares the most traits with the positive (hard_negative_for) but is not
+    relevant to the request; without one the example stays a pair (in-batch negatives only)."""
+    rng = random.Random(seed)
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for movie_id, text in texts.items():
+        if movie_id in documents:
+            for trait in _traits(text):
+                index[trait].append(movie_id)
+    examples: list[tuple[str, str] | tuple[str, str, str]] = []
+    for query, relevant in requests:
+        usable = [movie_id for movie_id in relevant if movie_id in documents and movie_id in texts]
+        for positive in rng.sample(usable, min(per_request, len(usable))):
+            negative = hard_negative_for(positive, texts, index, rng)
+            if negative is None or negative in relevant:
+                examples.append((query, documents[positive]))
+            else:
+                examples.append((query, documents[positive], documents[negative]))
+    rng.shuffle(examples)
+    return examples
+
+
 def coliked_pairs(
     liked_by_user: dict[int, list[int]],
     documents: dict[int, str],

@@ -45,14 +45,22 @@ class LLM:
         max_new_tokens: int = 96,
         temperature: float = 0.0,
         repetition_penalty: float = 1.15,
+        answer_prefix: str = "",
     ) -> list[str]:
         """Greedy when temperature is 0 (the default: reproducible); sampled otherwise (for retries).
-        The repetition penalty keeps prose from looping; answers that copy from the prompt turn it off (1.0)."""
+        The repetition penalty keeps prose from looping; answers that copy from the prompt turn it off (1.0).
+        `answer_prefix` is written as the start of the reply (a local model continues it; a server is
+        only asked to start that way): small models stay on task when the first words are given."""
         raise NotImplementedError
 
     def choice_logprobs(self, conversations: Sequence[Conversation], choices: Sequence[str]) -> np.ndarray:
         """(len(conversations), len(choices)) log-probabilities of each choice as the answer's first token."""
         raise NotImplementedError
+
+    def answer_logprobs(self, conversations: Sequence[Conversation], answers: Sequence[str]) -> np.ndarray:
+        """Per pair, the mean log-probability per token of `answer` as the reply to `conversation`:
+        how well the conversation explains that text. Read in one forward pass; nothing is sampled."""
+        raise NotImplementedError(f"{type(self).__name__} cannot score a given answer; use a local model")
 
 
 def gguf_convert(gguf_dir: Path, gguf_file: str, output: Path, *, dtype: str = "bfloat16") -> Path:
@@ -147,9 +155,10 @@ class LocalLLM(LLM):
         model.eval()
         return model, tokenizer
 
-    def _encode(self, conversations: Sequence[Conversation]):
+    def _encode(self, conversations: Sequence[Conversation], answer_prefix: str = ""):
         model, tokenizer = self.load()
-        texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in conversations]
+        texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) + answer_prefix
+                 for c in conversations]  # fmt: skip
         batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         return {key: value.to(model.device) for key, value in batch.items()}
 
@@ -160,13 +169,14 @@ class LocalLLM(LLM):
         max_new_tokens: int = 96,
         temperature: float = 0.0,
         repetition_penalty: float = 1.15,
+        answer_prefix: str = "",
     ) -> list[str]:
         import torch
 
         model, tokenizer = self.load()
         outputs: list[str] = []
         for start in range(0, len(conversations), self.batch_size):
-            batch = self._encode(conversations[start : start + self.batch_size])
+            batch = self._encode(conversations[start : start + self.batch_size], answer_prefix)
             with torch.inference_mode():
                 generated = model.generate(
                     **batch,
@@ -177,7 +187,9 @@ class LocalLLM(LLM):
                     pad_token_id=tokenizer.pad_token_id,
                 )
             new_tokens = generated[:, batch["input_ids"].shape[1] :]
-            outputs.extend(text.strip() for text in tokenizer.batch_decode(new_tokens, skip_special_tokens=True))
+            outputs.extend(
+                (answer_prefix + text).strip() for text in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+            )
         return outputs
 
     def choice_logprobs(self, conversations: Sequence[Conversation], choices: Sequence[str]) -> np.ndarray:
@@ -192,6 +204,37 @@ class LocalLLM(LLM):
                 logits = model(**batch).logits[:, -1, :].float()  # left padding: the last column is the next token
             rows.append(torch.log_softmax(logits, dim=-1)[:, choice_ids].cpu().numpy())
         return np.vstack(rows) if rows else np.empty((0, len(choices)), dtype=np.float32)
+
+    def answer_logprobs(self, conversations: Sequence[Conversation], answers: Sequence[str]) -> np.ndarray:
+        import torch
+
+        if len(conversations) != len(answers):
+            raise ValueError("one answer per conversation is required")
+        model, tokenizer = self.load()
+        scores = []
+        for start in range(0, len(conversations), self.batch_size):
+            prompts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True)
+                       for c in conversations[start : start + self.batch_size]]  # fmt: skip
+            batch_answers = answers[start : start + self.batch_size]
+            rows = [(tokenizer.encode(p, add_special_tokens=False), tokenizer.encode(a, add_special_tokens=False))
+                    for p, a in zip(prompts, batch_answers, strict=True)]  # fmt: skip
+            width = max(len(p) + len(a) for p, a in rows)
+            ids = torch.full((len(rows), width), tokenizer.pad_token_id, dtype=torch.long)
+            mask = torch.zeros_like(ids)
+            for i, (prompt, answer) in enumerate(rows):  # right padding: positions are the same as unpadded
+                ids[i, : len(prompt) + len(answer)] = torch.tensor(prompt + answer)
+                mask[i, : len(prompt) + len(answer)] = 1
+            with torch.inference_mode():
+                logits = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).logits.float()
+            logprobs = torch.log_softmax(logits, dim=-1).cpu()
+            for i, (prompt, answer) in enumerate(rows):
+                if not answer:
+                    scores.append(float("-inf"))
+                    continue
+                positions = torch.arange(len(prompt) - 1, len(prompt) + len(answer) - 1)  # each predicts the next
+                taken = logprobs[i, positions, torch.tensor(answer)]
+                scores.append(float(taken.mean()))
+        return np.asarray(scores, dtype=np.float32)
 
 
 def _single_token(tokenizer, choice: str) -> int:
@@ -234,6 +277,7 @@ class OpenAICompatibleLLM(LLM):
         max_new_tokens: int = 96,
         temperature: float = 0.0,
         repetition_penalty: float = 1.15,  # not part of the chat-completions API: the server's own setting holds
+        answer_prefix: str = "",  # not part of the API either: the prompt asks for the start it needs
     ) -> list[str]:
         outputs = []
         for conversation in conversations:

@@ -1,21 +1,31 @@
-"""`python manage.py finetune_embedder --out DIR [--epochs 1] [--max-pairs 2000] ...`
+"""`python manage.py finetune_embedder --out DIR [--epochs 1] [--max-pairs 2000] [--requests DATASET] ...`
 
 Fine-tunes the embedder contrastively on (overview -> metadata) pairs of movies that are NOT
 held out, then measures base and fine-tuned on the held-out movies with the protocol of
-`evaluate_semantic`. An experiment: nothing is registered or served. To train, gate and promote
+`evaluate_semantic`. With `--requests DATASET` (a folder of build_narrative_dataset) it trains the
+search bi-encoder instead: the data set's train requests against the documents of the films that
+answer them, with hard negatives, plus overview pairs of train-split movies; measure it with
+`evaluate_narrative --bi-encoder DIR` (test requests rank only movies of the test split).
+
+An experiment: nothing is registered or served. To train, gate and promote
 through the model registry instead (starting from the serving embedder, re-embedding every movie
 after a promotion), run `manage.py train embedder [--param max_pairs=2000 ...] [--queue]`.
 """
 
+import json
+import random
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
+from recommender.engine.text.documents import movie_document
 from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.selectors.movie_text import movie_texts
-from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
+from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune, request_triplets
+from training.engine.synthetic.retrieval_set import split_of
+from training.services.narrative_data import narrative_dataset_read
 
 
 class Command(BaseCommand):
@@ -31,6 +41,8 @@ class Command(BaseCommand):
         parser.add_argument("--fraction", type=float, default=0.2, help="share of movies held out for evaluation")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--no-hard-negatives", action="store_true", help="in-batch negatives only")
+        parser.add_argument("--requests", type=Path, help="train on this narrative data set's train requests")
+        parser.add_argument("--per-request", type=int, default=2, help="positives drawn per request (--requests)")
 
     def handle(self, *args, out: Path, fraction: float, seed: int, **options):
         try:
@@ -42,6 +54,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         texts = movie_texts()
+        if options["requests"]:
+            return self._requests(options["requests"], texts, config, out, options["per_request"])
         evaluation = set(held_out([i for i, t in texts.items() if t.description], fraction=fraction, seed=seed))
         pairs = contrastive_examples(texts, exclude=evaluation, config=config)
         if len(pairs) < 2 or len(evaluation) < 2:
@@ -66,3 +80,26 @@ class Command(BaseCommand):
                 f"{name:<12} recall@10 {result.recall:.4f}  ndcg@10 {result.ndcg:.4f}  "
                 f"cos related {result.related_cosine:.4f}  cos random {result.unrelated_cosine:.4f}"
             )
+
+    def _requests(self, dataset: Path, texts: dict, config: ContrastiveConfig, out: Path, per_request: int) -> None:
+        manifest = json.loads((dataset / "manifest.json").read_text())
+        train = {m for m in texts if split_of(m, seed=manifest["seed"], salt="movie") == "train"}
+        train_texts = {movie_id: texts[movie_id] for movie_id in train}
+        documents = {movie_id: movie_document(text) for movie_id, text in train_texts.items()}
+        requests = [(example.query, example.relevant) for example in narrative_dataset_read(dataset, "train")]
+        examples = request_triplets(requests, train_texts, documents, per_request=per_request, seed=config.seed)
+        held = set(texts) - train  # validation and test movies: never a positive, never a negative
+        examples += contrastive_examples(texts, exclude=held, config=config)
+        random.Random(config.seed).shuffle(examples)
+        triplets = sum(len(example) == 3 for example in examples)
+        self.stdout.write(f"training on {len(examples)} examples from {len(requests)} train requests and "
+                          f"train-split overviews ({triplets} with a hard negative); other splits unused")  # fmt: skip
+        with tqdm(desc="fine-tuning", unit="batch") as bar:
+
+            def progress(step: int, total: int, loss: float) -> None:
+                bar.total = total
+                bar.update(step - bar.n)
+                bar.set_postfix(loss=f"{loss:.3f}")
+
+            fine_tune(default_model_path(), examples, config, out, progress)
+        self.stdout.write(self.style.SUCCESS(f"saved to {out}; measure with: evaluate_narrative --bi-encoder {out}"))

@@ -1,0 +1,36 @@
+"""Postgres full-text search over each movie's document (the text it is embedded by): the
+keyword-matching retriever beside the embeddings, for words the embedder does not know (a name, a
+rare keyword) and as the baseline every learned retriever must beat.
+
+A request is read as the OR of its words (English stemming, stop words dropped), so a long
+narrative still matches; documents are ordered by ts_rank_cd, cover density with length
+normalisation 1 (rank / (1 + log(length))), a BM25-like balance of matched terms and document length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.db import connection
+
+TSVECTOR = "to_tsvector('english'::regconfig, document)"  # the indexed expression (migration 0006)
+
+
+def fulltext_ranking(query: str, *, limit: int = 100, movie_ids: Collection[int] | None = None) -> list[int]:
+    """Movie ids whose documents match any word of `query`, best first (ties by id); [] when no
+    word of it is searchable (only stop words, or nothing)."""
+    if limit < 1:
+        return []
+    among = "" if movie_ids is None else "AND movie_id = ANY(%(ids)s)"
+    sql = f"""
+        WITH request AS (
+            SELECT NULLIF(replace(plainto_tsquery('english', %(q)s)::text, '&', '|'), '')::tsquery AS words
+        )
+        SELECT movie_id FROM recommender_movieembedding, request
+        WHERE request.words IS NOT NULL AND {TSVECTOR} @@ request.words {among}
+        ORDER BY ts_rank_cd({TSVECTOR}, request.words, 1) DESC, movie_id
+        LIMIT %(limit)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"q": query, "limit": limit, "ids": list(movie_ids or [])})
+        return [row[0] for row in cursor.fetchall()]

@@ -1,0 +1,1 @@
+"""Synthetic training data generators and their validators. Plain Python."""

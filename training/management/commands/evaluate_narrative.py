@@ -1,0 +1,113 @@
+"""`python manage.py evaluate_narrative [--dataset DIR] [--split test] [--bi-encoder DIR ...] [--served]`
+
+Free-text retrievers on the same requests, one run:
+  full-text search     Postgres ts_rank_cd over each movie's document (recommender/selectors/fulltext.py)
+  base embedder        the bundled all-MiniLM-L6-v2
+  serving embedder     the promoted "embedder" version, when there is one
+  --bi-encoder DIR     any sentence-transformers folder (a candidate, before it is promoted)
+  served search        (--served, hand-written set only) the whole search box as served: parse, route, rank
+
+Synthetic: the data set's requests of one split (theme and narrative), each ranked among that
+split's movies only, movies no trained model saw: NDCG@10, MAP@100, MRR, Recall@100, P@10.
+Hand-written (tests/recommender/data/narrative_requests.jsonl): 40 requests written by hand against
+the whole catalog: precision@10 of theme and narrative requests over the films judged acceptable,
+and for famous plots the share whose film is in the top 10.
+"""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.management.base import BaseCommand, CommandError
+
+from recommender.engine.evaluation.retrieval import METRICS
+from recommender.engine.text.embedder import Embedder
+from recommender.models import MovieEmbedding
+from recommender.selectors.search import search_run
+from recommender.services.embeddings import embedder_source
+from training.engine.synthetic.retrieval_set import SPLITS, movies_by_split
+from training.services.narrative_data import narrative_dataset_read
+from training.services.narrative_eval import (
+    EmbedderRetriever,
+    FulltextRetriever,
+    handwritten_requests,
+    handwritten_scores,
+    synthetic_scores,
+)
+
+
+class Command(BaseCommand):
+    help = "Evaluate free-text retrievers on held-out synthetic requests and the hand-written set."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dataset", type=Path, help="a folder built by build_narrative_dataset (default: newest)")
+        parser.add_argument("--split", choices=SPLITS[1:], default="test")
+        parser.add_argument("--bi-encoder", type=Path, action="append", default=[], help="extra embedder folder(s)")
+        parser.add_argument("--served", action="store_true", help="also the served search box on the hand-written set")
+        parser.add_argument("--json", type=Path, help="also write every score here")
+
+    def handle(self, *args, dataset: Path | None, split: str, bi_encoder: list[Path], served: bool, **options):
+        dataset = dataset or _newest_dataset()
+        manifest = json.loads((dataset / "manifest.json").read_text())
+        embedded = list(MovieEmbedding.objects.order_by("movie_id").values_list("movie_id", flat=True))
+        if not embedded:
+            raise CommandError("no movie is embedded yet: run `manage.py embed` first (the documents live there)")
+        corpora = movies_by_split(embedded, seed=manifest["seed"])
+        examples = narrative_dataset_read(dataset, split)
+        handwritten = handwritten_requests()
+        retrievers = [FulltextRetriever(), EmbedderRetriever("base embedder (MiniLM)", Embedder())]
+        serving_path, serving_name = embedder_source()
+        if serving_path is not None:
+            retrievers.append(EmbedderRetriever(f"serving embedder ({serving_name})", Embedder(serving_path)))
+        retrievers += [
+            EmbedderRetriever(f"bi-encoder {path.name}", Embedder(path, name=str(path))) for path in bi_encoder
+        ]
+
+        results = {"dataset": str(dataset), "split": split, "synthetic": {}, "handwritten": {}}
+        self.stdout.write(f"{'retriever':38} {'requests':8} " + " ".join(f"{m:>10}" for m in METRICS))
+        for retriever in retrievers:
+            scores = synthetic_scores(retriever, examples, corpora)
+            results["synthetic"][retriever.name] = scores
+            for kind in ("theme", "narrative", "all"):
+                if kind in scores:
+                    row = scores[kind]
+                    self.stdout.write(f"{retriever.name[:30] + ' / ' + kind:38} {row['requests']:8d} "
+                                      + " ".join(f"{row[m]:10.4f}" for m in METRICS))  # fmt: skip
+        self.stdout.write(
+            f"[synthetic: {dataset.name}, {split} split; each request ranked among its split's {len(corpora[split])} "
+            f"embedded movies (no trained model saw them); relevant: theme = movies carrying every trait, narrative "
+            f"= the user's liked films kept by the likelihood filter; depth 100]\n"
+        )
+        self.stdout.write(f"{'retriever':38} {'theme P@10':>10} {'narr. P@10':>10} {'plot top10':>10}")
+        if served:
+            retrievers.append(_ServedSearch())
+        for retriever in retrievers:
+            scores = handwritten_scores(retriever, handwritten, embedded)
+            results["handwritten"][retriever.name] = scores
+            self.stdout.write(f"{retriever.name[:38]:38} {scores.get('theme', 0):10.3f} "
+                              f"{scores.get('narrative', 0):10.3f} {scores.get('plot', 0):10.3f}")  # fmt: skip
+        counts = {kind: sum(r.kind == kind for r in handwritten) for kind in ("theme", "narrative", "plot")}
+        self.stdout.write(f"[hand-written: {counts} requests against all {len(embedded)} embedded movies; "
+                          "P@10 over the films judged acceptable for each request]")  # fmt: skip
+        if options["json"]:
+            options["json"].write_text(json.dumps(results, indent=2))
+
+
+class _ServedSearch:
+    """The search box as served (parse, route, rank), top 10 for an anonymous visitor."""
+
+    name = "served search (GET /api/v1/search/)"
+
+    def rank(self, queries: list[str], corpus: list[int], depth: int = 10) -> list[list[int]]:
+        return [[hit.movie.pk for hit in search_run(user=AnonymousUser(), query=q, k=depth).hits] for q in queries]
+
+
+def _newest_dataset() -> Path:
+    folders = sorted(
+        (Path(settings.VAR_DIR) / "datasets" / "narrative").glob("v*-seed*"), key=lambda p: p.stat().st_mtime
+    )
+    folders = [folder for folder in folders if not folder.name.endswith(".partial")]
+    if not folders:
+        raise CommandError("no narrative data set yet: run `manage.py build_narrative_dataset` first")
+    return folders[-1]

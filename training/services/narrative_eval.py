@@ -1,0 +1,112 @@
+"""Scoring free-text retrievers the same way: on the held-out synthetic requests (each split's
+requests against that split's movies only) and on the hand-written requests in the tests (against
+the whole catalog). Every retriever ranks the same documents: the text each movie is embedded by.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from catalog.models import Movie
+from recommender.engine.evaluation.retrieval import mean_metrics, request_metrics
+from recommender.models import MovieEmbedding
+from recommender.selectors.fulltext import fulltext_ranking
+from training.engine.synthetic.retrieval_set import RetrievalExample
+
+HANDWRITTEN_NARRATIVE = Path(settings.BASE_DIR) / "tests" / "recommender" / "data" / "narrative_requests.jsonl"
+DEPTH = 100  # results each retriever returns: Recall@100 and MAP@100 read this deep
+
+
+@dataclass(frozen=True)
+class HandwrittenRequest:
+    query: str
+    kind: str  # "theme", "narrative" or "plot"
+    relevant: list[int]
+
+
+def handwritten_requests(path: Path = HANDWRITTEN_NARRATIVE) -> list[HandwrittenRequest]:
+    """The hand-written set with its acceptable films resolved by exact title and year; a film the
+    catalog lacks is an error (the set must match the bundled data)."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    wanted = {(film["title"], film["year"]) for row in rows for film in row["acceptable"]}
+    ids = {}
+    for movie_id, title, year in Movie.objects.filter(title__in={t for t, _ in wanted}).values_list(
+        "id", "title", "year"
+    ):
+        ids[(title, year)] = movie_id
+    missing = sorted(wanted - ids.keys(), key=str)
+    if missing:
+        raise ValueError(f"hand-written films not in the catalog: {missing[:5]}")
+    return [HandwrittenRequest(row["q"], row["kind"], [ids[(f["title"], f["year"])] for f in row["acceptable"]])
+            for row in rows]  # fmt: skip
+
+
+class FulltextRetriever:
+    name = "full-text search (Postgres)"
+
+    def rank(self, queries: list[str], corpus: list[int], depth: int = DEPTH) -> list[list[int]]:
+        return [fulltext_ranking(query, limit=depth, movie_ids=corpus) for query in queries]
+
+
+@dataclass
+class EmbedderRetriever:
+    """Exact cosine between the request and every corpus document, both encoded by `embedder`."""
+
+    name: str
+    embedder: object
+    _vectors: dict = field(default_factory=dict)  # corpus key -> (ids, vectors), encoded once
+
+    def rank(self, queries: list[str], corpus: list[int], depth: int = DEPTH) -> list[list[int]]:
+        ids, vectors = self._corpus(corpus)
+        scores = self.embedder.encode(queries) @ vectors.T
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :depth]
+        return [[ids[i] for i in row] for row in top]
+
+    def _corpus(self, corpus: list[int]):
+        key = (len(corpus), hash(tuple(corpus)))
+        if key not in self._vectors:
+            documents = corpus_documents(corpus)
+            ids = list(documents)
+            self._vectors[key] = (ids, self.embedder.encode([documents[i] for i in ids]))
+        return self._vectors[key]
+
+
+def corpus_documents(corpus: list[int]) -> dict[int, str]:
+    """movie id -> its embedded document, for the corpus movies that have one (ordered by id)."""
+    rows = MovieEmbedding.objects.filter(movie_id__in=corpus).order_by("movie_id").values_list("movie_id", "document")
+    return dict(rows)
+
+
+def synthetic_scores(retriever, examples: list[RetrievalExample], corpora: dict[str, list[int]]) -> dict:
+    """Mean METRICS per kind (theme, narrative) and over all, each split's requests against its own movies."""
+    by_split: dict[str, list[RetrievalExample]] = defaultdict(list)
+    for example in examples:
+        by_split[example.split].append(example)
+    rows: dict[str, list[dict]] = defaultdict(list)
+    for split, group in by_split.items():
+        rankings = retriever.rank([example.query for example in group], corpora[split])
+        for example, ranked in zip(group, rankings, strict=True):
+            metrics = request_metrics(ranked, example.relevant)
+            rows[example.kind].append(metrics)
+            rows["all"].append(metrics)
+    return {kind: mean_metrics(values) for kind, values in rows.items()}
+
+
+def handwritten_scores(retriever, requests: list[HandwrittenRequest], corpus: list[int]) -> dict:
+    """Precision@10 per kind; for plot requests, the share whose film is in the top 10."""
+    rankings = retriever.rank([request.query for request in requests], corpus)
+    return handwritten_summary(requests, rankings)
+
+
+def handwritten_summary(requests: list[HandwrittenRequest], rankings: list[list[int]]) -> dict:
+    rows: dict[str, list[float]] = defaultdict(list)
+    for request, ranked in zip(requests, rankings, strict=True):
+        metrics = request_metrics(ranked, request.relevant)
+        rows[request.kind].append(metrics["mrr"] >= 0.1 if request.kind == "plot" else metrics["p@10"])
+    return {kind: float(np.mean(values)) for kind, values in sorted(rows.items())}
