@@ -12,6 +12,7 @@ class ScriptedLLM(LLM):
         self.name = name
         self.seen = []  # every conversation it was asked, in order
 
-    def generate(self, conversations, *, max_new_tokens=96, temperature=0.0, repetition_penalty=1.15):
+    def generate(self, conversations, *, max_new_tokens=96, temperature=0.0, repetition_penalty=1.15, answer_prefix=""):
         self.seen.extend(conversations)
-        return [self.answers.pop(0) for _ in conversations]
+        # A local model continues the given start of its reply; the script holds the rest.
+        return [answer_prefix + self.answers.pop(0) for _ in conversations]

@@ -79,6 +79,22 @@ def test_generation_is_greedy_and_reproducible(smollm):
     assert first == smollm.generate([QUESTION], max_new_tokens=8) and first[0]
 
 
+@pytest.mark.ml
+def test_generation_continues_the_given_start_of_the_answer(smollm):
+    answer = smollm.generate([QUESTION], max_new_tokens=4, answer_prefix="Well,")
+    assert answer[0].startswith("Well,") and len(answer[0]) > len("Well,")
+
+
+@pytest.mark.ml
+def test_answer_logprobs_rank_the_answer_the_conversation_asks_for_first_and_ignore_batching(smollm):
+    repeat = [{"role": "user", "content": "Repeat exactly: the cat sat on the mat"}]
+    answers = ["the cat sat on the mat", "quantum banana seventeen under protest"]
+    together = smollm.answer_logprobs([repeat, repeat], answers)
+    alone = [smollm.answer_logprobs([repeat], [answer])[0] for answer in answers]
+    assert together[0] > together[1] and np.all(together < 0)
+    np.testing.assert_allclose(together, alone, atol=1e-3)  # right padding leaves each row's positions as they were
+
+
 class _ChatCompletions(BaseHTTPRequestHandler):
     requests: list[dict] = []
 

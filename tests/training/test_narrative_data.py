@@ -24,8 +24,13 @@ def _graph(n: int = 600) -> CatalogGraph:
     keywords = ["heist", "time travel", "revenge", "dystopia", "vampire", "duringcreditsstinger"]
     genres = ["Crime", "Sci-Fi", "Thriller", "Horror", "Drama"]
     movies = {
-        i: GraphMovie(id=i, title=f"Film {i}", year=1950 + i % 60, genres=(genres[i % 5], genres[(i + 2) % 5]),
-                      keywords=(keywords[i % 6], keywords[(i // 6) % 6]))  # fmt: skip
+        i: GraphMovie(
+            id=i,
+            title=f"Film {i}",
+            year=1950 + i % 60,
+            genres=(genres[i % 5], genres[(i + 2) % 5]),
+            keywords=(keywords[i % 6], keywords[(i // 6) % 6]),
+        )  # fmt: skip
         for i in range(1, n + 1)
     }
     return CatalogGraph(movies)

@@ -110,3 +110,22 @@ def handwritten_summary(requests: list[HandwrittenRequest], rankings: list[list[
         metrics = request_metrics(ranked, request.relevant)
         rows[request.kind].append(metrics["mrr"] >= 0.1 if request.kind == "plot" else metrics["p@10"])
     return {kind: float(np.mean(values)) for kind, values in sorted(rows.items())}
+
+
+@dataclass
+class CrossEncoderRetriever:
+    """The first stage's top `top_n` re-ordered by the cross-encoder; the rest follow as they were."""
+
+    name: str
+    first_stage: object
+    cross_encoder: object
+    top_n: int = 20
+
+    def rank(self, queries: list[str], corpus: list[int], depth: int = DEPTH) -> list[list[int]]:
+        documents = corpus_documents(corpus)
+        ranked = []
+        for query, first in zip(queries, self.first_stage.rank(queries, corpus, depth), strict=True):
+            head = first[: self.top_n]
+            scores = self.cross_encoder.score(query, [documents[movie_id] for movie_id in head])
+            ranked.append([head[i] for i in np.argsort(-scores, kind="stable")] + first[self.top_n :])
+        return ranked

@@ -5,6 +5,7 @@ Free-text retrievers on the same requests, one run:
   base embedder        the bundled all-MiniLM-L6-v2
   serving embedder     the promoted "embedder" version, when there is one
   --bi-encoder DIR     any sentence-transformers folder (a candidate, before it is promoted)
+  --cross-encoder DIR  the last embedder row's top --top-n re-ordered by this cross-encoder
   served search        (--served, hand-written set only) the whole search box as served: parse, route, rank
 
 Synthetic: the data set's requests of one split (theme and narrative), each ranked among that
@@ -22,6 +23,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 
 from recommender.engine.evaluation.retrieval import METRICS
+from recommender.engine.narrative.cross_encoder import CrossEncoder
 from recommender.engine.text.embedder import Embedder
 from recommender.models import MovieEmbedding
 from recommender.selectors.search import search_run
@@ -29,6 +31,7 @@ from recommender.services.embeddings import embedder_source
 from training.engine.synthetic.retrieval_set import SPLITS, movies_by_split
 from training.services.narrative_data import narrative_dataset_read
 from training.services.narrative_eval import (
+    CrossEncoderRetriever,
     EmbedderRetriever,
     FulltextRetriever,
     handwritten_requests,
@@ -44,6 +47,8 @@ class Command(BaseCommand):
         parser.add_argument("--dataset", type=Path, help="a folder built by build_narrative_dataset (default: newest)")
         parser.add_argument("--split", choices=SPLITS[1:], default="test")
         parser.add_argument("--bi-encoder", type=Path, action="append", default=[], help="extra embedder folder(s)")
+        parser.add_argument("--cross-encoder", type=Path, help="a cross-encoder folder to re-rank with")
+        parser.add_argument("--top-n", type=int, default=20, help="candidates the cross-encoder re-ranks")
         parser.add_argument("--served", action="store_true", help="also the served search box on the hand-written set")
         parser.add_argument("--json", type=Path, help="also write every score here")
 
@@ -63,6 +68,11 @@ class Command(BaseCommand):
         retrievers += [
             EmbedderRetriever(f"bi-encoder {path.name}", Embedder(path, name=str(path))) for path in bi_encoder
         ]
+        if options["cross_encoder"]:
+            first = retrievers[-1]
+            scorer = CrossEncoder(options["cross_encoder"])
+            name = f"{first.name[:18]} + cross-encoder@{options['top_n']}"
+            retrievers.append(CrossEncoderRetriever(name, first, scorer, top_n=options["top_n"]))
 
         results = {"dataset": str(dataset), "split": split, "synthetic": {}, "handwritten": {}}
         self.stdout.write(f"{'retriever':38} {'requests':8} " + " ".join(f"{m:>10}" for m in METRICS))

@@ -1,0 +1,78 @@
+"""`python manage.py finetune_cross_encoder --requests DATASET --out DIR [--first-stage DIR] [--max-groups 2000]`
+
+Trains the search cross-encoder (recommender/engine/narrative/cross_encoder.py) on a narrative data
+set's train requests: per request one film that answers it and `--negatives` that do not, most of
+them the first stage's best wrong answers among train-split movies (the near misses a re-ranker
+exists to fix), one drawn at random. Only train-split movies appear. Measure it with
+`evaluate_narrative --bi-encoder FIRST_STAGE --cross-encoder DIR`.
+"""
+
+import json
+import random
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from recommender.engine.text.embedder import Embedder, default_model_path
+from recommender.models import MovieEmbedding
+from training.engine.cross_encoder import CrossEncoderConfig, Group, train_cross_encoder
+from training.engine.synthetic.retrieval_set import split_of
+from training.services.narrative_data import narrative_dataset_read
+from training.services.narrative_eval import EmbedderRetriever
+
+HARD_POOL = 30  # the first stage's top results that hard negatives are drawn from
+
+
+class Command(BaseCommand):
+    help = "Train the search cross-encoder on a narrative data set's train requests."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--requests", type=Path, required=True, help="a build_narrative_dataset folder")
+        parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument("--first-stage", type=Path, help="embedder folder for hard negatives (default: base)")
+        parser.add_argument("--max-groups", type=int, default=2000)
+        parser.add_argument("--negatives", type=int, default=3)
+        parser.add_argument("--epochs", type=int, default=1)
+        parser.add_argument("--batch-size", type=int, default=4)
+        parser.add_argument("--lr", type=float, default=3e-5)
+        parser.add_argument("--seed", type=int, default=42)
+
+    def handle(self, *args, requests: Path, out: Path, first_stage: Path | None, seed: int, **options):
+        if options["negatives"] < 1 or options["max_groups"] < 1:
+            raise CommandError("--negatives and --max-groups must be at least 1")
+        manifest = json.loads((requests / "manifest.json").read_text())
+        rows = MovieEmbedding.objects.order_by("movie_id").values_list("movie_id", "document")
+        documents = {m: d for m, d in rows if split_of(m, seed=manifest["seed"], salt="movie") == "train"}
+        if not documents:
+            raise CommandError("no train-split movie is embedded yet: run `manage.py embed` first")
+        examples = narrative_dataset_read(requests, "train")
+        rng = random.Random(seed)
+        rng.shuffle(examples)
+        examples = examples[: options["max_groups"]]
+        retriever = EmbedderRetriever("first stage", Embedder(first_stage) if first_stage else Embedder())
+        self.stdout.write(f"ranking {len(examples)} train requests among {len(documents)} train-split movies ...")
+        rankings = retriever.rank([example.query for example in examples], sorted(documents), depth=HARD_POOL)
+        groups = []
+        corpus = sorted(documents)
+        for example, ranked in zip(examples, rankings, strict=True):
+            relevant = set(example.relevant) & documents.keys()
+            if not relevant:
+                continue
+            wrong = [movie_id for movie_id in ranked if movie_id not in example.relevant]
+            hard = rng.sample(wrong, min(options["negatives"] - 1, len(wrong)))
+            easy = [m for m in rng.sample(corpus, 5) if m not in example.relevant and m not in hard][:1]
+            positive = rng.choice(sorted(relevant))
+            groups.append(Group(example.query, documents[positive], tuple(documents[m] for m in hard + easy)))
+        config = CrossEncoderConfig(epochs=options["epochs"], batch_size=options["batch_size"], lr=options["lr"],
+                                    seed=seed)  # fmt: skip
+        self.stdout.write(f"training on {len(groups)} groups of 1 answer + {options['negatives']} negatives")
+        with tqdm(desc="fine-tuning", unit="batch") as bar:
+
+            def progress(step: int, total: int, loss: float) -> None:
+                bar.total = total
+                bar.update(step - bar.n)
+                bar.set_postfix(loss=f"{loss:.3f}")
+
+            train_cross_encoder(default_model_path(), groups, config, out, progress)
+        self.stdout.write(self.style.SUCCESS(f"saved to {out}; measure with: evaluate_narrative --cross-encoder {out}"))
