@@ -225,6 +225,10 @@ MODEL_DIR = Path(env_str("CINEMATCH_MODEL_DIR", str(VAR_DIR / "models"))).resolv
 # The kind whose serving version fills the feed. EASE is the strong top-N model (see README, Evaluation).
 FEED_MODEL_KIND = env_choice("FEED_MODEL_KIND", "ease", {"popularity", "svd", "svdpp", "ease"})
 FEED_CANDIDATES = env_int("FEED_CANDIDATES", 200, minimum=10, maximum=2000)
+# Free-text search: how many fused candidates the cross-encoder reads (0: none), and how deep
+# full-text search looks (recommender/selectors/free_text.py).
+SEARCH_CROSS_TOP_N = env_int("SEARCH_CROSS_TOP_N", 20, minimum=0, maximum=200)
+SEARCH_FULLTEXT_DEPTH = env_int("SEARCH_FULLTEXT_DEPTH", 100, minimum=1, maximum=1000)
 # A run whose worker has not reported for this long is marked failed (the worker died).
 TRAINING_STALE_AFTER_S = env_int("TRAINING_STALE_AFTER_S", 900, minimum=60)
 

@@ -9,9 +9,14 @@
 - Anything else is answered from the catalog (search_answers): "Heat (1995) was directed by
   Michael Mann", a title's own page for a bare title ("heat 1995"), a polite pointer otherwise.
 
-Every hit carries a reason built from the movie's own data (a shared director, genres, keywords),
-so it is true of that movie. The weights that blend the signals are hand-set defaults, not fitted
-(see SCORE_WEIGHTS).
+A request that describes rather than names ("a heist movie with a twist ending", a paragraph about
+a rainy Sunday) is read whole by the free-text pipeline (selectors/free_text.py): bi-encoder and
+full-text candidates fused, the cross-encoder on the first few, blended by weights fitted on
+validation requests. Requests that name a film keep the hand-set blend below (SCORE_WEIGHTS); the
+"less"/"more" and personal terms (hand-set too) apply to both.
+
+Every hit carries a reason built from the movie's own data (a shared director, genres, keywords,
+a line of its description), so it is true of that movie.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from pgvector.django import CosineDistance
 from catalog.models import Movie, NotInterested, Rating
 from recommender.engine.query.schema import ParsedQuery
 from recommender.models import MovieEmbedding
+from recommender.selectors.free_text import free_text_rank, free_text_reasons, fulltext_for
 from recommender.selectors.search_answers import MOVIE_FACTS, and_join, answer_for
 from recommender.services.embeddings import embedder
 from recommender.services.query_parser import query_parse
@@ -105,22 +111,33 @@ def recommendations_for(
     if named and "titles" not in vectors:  # the named movies are not embedded yet: their genres stand in
         shared = Movie.objects.filter(genres__movies__in=named).values("pk")
         movies = movies.filter(pk__in=shared)
-    candidates = _candidates(movies, vectors) or _by_popularity(movies)  # no embeddings yet: the filters alone
-    if not candidates and parse.genres and len(parse.genres) > 1:  # "funny horror westerns": any, not all
-        loose = Movie.objects.filter(_filters(parse, genre, decade, all_genres=False)).exclude(pk__in=excluded)
-        candidates = _candidates(loose, vectors) or _by_popularity(loose)
+    free_text = "text" in vectors and not named  # described, not named: the narrative pipeline ranks it
+    fulltext = fulltext_for(query) if free_text else []
+    candidates = _candidates(movies, vectors, fulltext) or _by_popularity(movies)  # no embeddings: filters alone
+    if not candidates and parse.genres and (len(parse.genres) > 1 or free_text):
+        # "funny horror westerns": any of them, not all; a described request ("...rather than action")
+        # may have been read with a genre it did not ask for: its words still rank the catalog.
+        loose = Movie.objects.filter(_filters(parse, genre, decade, all_genres=False, parsed_genres=not free_text))
+        loose = loose.exclude(pk__in=excluded)
+        candidates = _candidates(loose, vectors, fulltext) or _by_popularity(loose)
     if not candidates:
         return []
-    scores = _blend(candidates, vectors, rated)
-    order = np.argsort(-scores)[:k]
+    if free_text:
+        candidates, scores = free_text_rank(query=query, movies=candidates, fulltext=fulltext)
+        scores = scores + _adjustments(candidates, vectors, rated)
+    else:
+        scores = _blend(candidates, vectors, rated)
+    order = np.argsort(-scores, kind="stable")[:k]
     chosen = [candidates[i] for i in order]
-    reasons = _reasons(chosen, parse, named)
+    reasons = free_text_reasons(query, chosen) if free_text else _reasons(chosen, parse, named)
     return [SearchHit(candidates[i], float(scores[i]), reason) for i, reason in zip(order, reasons, strict=True)]
 
 
-def _filters(parse: ParsedQuery, genre: str, decade: int | None, all_genres: bool = True) -> Q:
+def _filters(
+    parse: ParsedQuery, genre: str, decade: int | None, all_genres: bool = True, parsed_genres: bool = True
+) -> Q:
     condition = Q()
-    wanted = parse.genres + ([genre] if genre else [])
+    wanted = (parse.genres if parsed_genres else []) + ([genre] if genre else [])
     if wanted and all_genres:
         for name in wanted:
             condition &= Q(pk__in=Movie.objects.filter(genres__name__iexact=name).values("pk"))
@@ -147,8 +164,8 @@ def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dic
         vectors["titles"] = np.mean(np.asarray(stored, dtype=np.float32), axis=0)
     phrases = {}
     text = " ".join([*parse.themes, parse.plot or ""]).strip()
-    if not text and not (named or parse.people or parse.genres or parse.decades):
-        text = query
+    if not named and (text or not (parse.people or parse.genres or parse.decades)):
+        text = query  # a described request is read whole: the bi-encoder was trained on whole requests
     if text:
         phrases["text"] = text
     phrases |= {f"less:{word}": word for word in parse.constraints.less}
@@ -158,9 +175,10 @@ def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dic
     return vectors
 
 
-def _candidates(movies, vectors: dict[str, np.ndarray]) -> list[Movie]:
-    """Movies passing the filters: the nearest to each similarity vector (titles, text), else the most
-    rated; each carries `closeness`, its cosine similarity to every vector (less/more phrases too)."""
+def _candidates(movies, vectors: dict[str, np.ndarray], fulltext: list[int] = ()) -> list[Movie]:
+    """Movies passing the filters: the nearest to each similarity vector (titles, text) and those of
+    `fulltext` (ids full-text search found), else the most rated; each carries `closeness`, its
+    cosine similarity to every vector (less/more phrases too)."""
     if not vectors:
         return _by_popularity(movies)
     aliases = {name: f"distance_{i}" for i, name in enumerate(vectors)}  # phrases are not SQL aliases
@@ -175,6 +193,9 @@ def _candidates(movies, vectors: dict[str, np.ndarray]) -> list[Movie]:
         orders = [aliases[name] for name in targets] or ["-rating_count"]
         for order in orders:
             for movie in annotated.order_by(order, "pk")[:NEAREST]:
+                found.setdefault(movie.pk, movie)
+        if fulltext:
+            for movie in annotated.filter(pk__in=fulltext):
                 found.setdefault(movie.pk, movie)
     for movie in found.values():
         movie.closeness = {name: 1.0 - float(getattr(movie, alias)) for name, alias in aliases.items()}
@@ -191,14 +212,21 @@ def _blend(candidates: list[Movie], vectors: dict, rated: dict[int, float]) -> n
     targets = [name for name in ("titles", "text") if name in vectors]
     for name in targets:
         scores += w["similarity"] / len(targets) * np.asarray([_closeness(m, name) for m in candidates])
-    for name in vectors:
-        if name.startswith(("less:", "more:")):
-            closeness = np.asarray([_closeness(m, name) for m in candidates])
-            scores += (1 if name.startswith("more:") else -1) * w["less_more"] * closeness
     counts = np.asarray([m.rating_count for m in candidates], dtype=np.float64)
     means = np.asarray([m.rating_mean or 3.0 for m in candidates], dtype=np.float64)
     scores += w["popularity"] * np.log1p(counts) / math.log1p(max(counts.max(), 1.0))
     scores += w["quality"] * ((means * counts + 3.5 * 10) / (counts + 10) - 0.5) / 4.5  # shrunk mean, 0..1
+    return scores + _adjustments(candidates, vectors, rated)
+
+
+def _adjustments(candidates: list[Movie], vectors: dict, rated: dict[int, float]) -> np.ndarray:
+    """What moves a candidate beyond its match: "less X" / "more X" phrases, and the user's CF score."""
+    w = SCORE_WEIGHTS
+    scores = np.zeros(len(candidates), dtype=np.float64)
+    for name in vectors:
+        if name.startswith(("less:", "more:")):
+            closeness = np.asarray([_closeness(m, name) for m in candidates])
+            scores += (1 if name.startswith("more:") else -1) * w["less_more"] * closeness
     personal = _personal_percentiles(rated, [m.pk for m in candidates])
     if personal is not None:
         scores += w["personal"] * personal

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from catalog.models import Movie
 from recommender.engine.evaluation.retrieval import mean_metrics, request_metrics
+from recommender.engine.narrative.ranking import Candidates, blend, candidates_from, first_stage
 from recommender.models import MovieEmbedding
 from recommender.selectors.fulltext import fulltext_ranking
 from training.engine.synthetic.retrieval_set import RetrievalExample
@@ -128,4 +129,51 @@ class CrossEncoderRetriever:
             head = first[: self.top_n]
             scores = self.cross_encoder.score(query, [documents[movie_id] for movie_id in head])
             ranked.append([head[i] for i in np.argsort(-scores, kind="stable")] + first[self.top_n :])
+        return ranked
+
+
+@dataclass
+class PipelineRetriever:
+    """Free-text search as served (recommender/engine/narrative/ranking.py), on an in-memory corpus:
+    bi-encoder and full-text candidates fused, the cross-encoder on the first `top_n`, features
+    blended by `weights`. `candidates()` gives the features unblended, for fitting the weights."""
+
+    name: str
+    dense: EmbedderRetriever
+    cross_encoder: object | None = None
+    weights: dict | None = None
+    top_n: int = 20
+    depth: int = DEPTH
+
+    def candidates(self, queries: list[str], corpus: list[int]) -> list[Candidates]:
+        ids, vectors = self.dense._corpus(corpus)
+        documents = corpus_documents(corpus)
+        rows = Movie.objects.filter(pk__in=ids).values_list("pk", "rating_count", "rating_mean")
+        counts = {movie_id: count for movie_id, count, _ in rows}
+        means = {movie_id: mean for movie_id, _, mean in rows}
+        position = {movie_id: i for i, movie_id in enumerate(ids)}
+        cosines = self.dense.embedder.encode(queries) @ vectors.T
+        out = []
+        for query, row in zip(queries, cosines, strict=True):
+            top = np.argsort(-row, kind="stable")[: self.depth]
+            dense = {ids[i]: float(row[i]) for i in top}
+            fulltext = fulltext_ranking(query, limit=self.depth, movie_ids=corpus)
+            dense_ranking = list(dense)
+            for movie_id in fulltext:  # a film only the words found still gets its cosine
+                if movie_id in position:
+                    dense.setdefault(movie_id, float(row[position[movie_id]]))
+            head = first_stage(dense_ranking, fulltext)[: self.top_n]
+            cross = {}
+            if self.cross_encoder is not None and head:
+                scores = self.cross_encoder.score(query, [documents[m] for m in head])
+                cross = dict(zip(head, scores.tolist(), strict=True))
+            out.append(candidates_from(dense=dense, fulltext=fulltext, cross=cross, counts=counts, means=means))
+        return out
+
+    def rank(self, queries: list[str], corpus: list[int], depth: int = DEPTH) -> list[list[int]]:
+        weights = self.weights or {"dense": 1.0}
+        ranked = []
+        for candidates in self.candidates(queries, corpus):
+            order = np.argsort(-blend(candidates, weights), kind="stable")[:depth]
+            ranked.append([candidates.ids[i] for i in order])
         return ranked

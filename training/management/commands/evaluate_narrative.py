@@ -6,6 +6,9 @@ Free-text retrievers on the same requests, one run:
   serving embedder     the promoted "embedder" version, when there is one
   --bi-encoder DIR     any sentence-transformers folder (a candidate, before it is promoted)
   --cross-encoder DIR  the last embedder row's top --top-n re-ordered by this cross-encoder
+  --pipeline           the fused pipeline as served: last embedder + full text fused, the cross-encoder
+                       (when given) on the top --top-n, blended with quality priors by weights fitted
+                       on the VALIDATION split (so report it on test), with and without the cross-encoder
   served search        (--served, hand-written set only) the whole search box as served: parse, route, rank
 
 Synthetic: the data set's requests of one split (theme and narrative), each ranked among that
@@ -24,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recommender.engine.evaluation.retrieval import METRICS
 from recommender.engine.narrative.cross_encoder import CrossEncoder
+from recommender.engine.narrative.ranking import fit_weights
 from recommender.engine.text.embedder import Embedder
 from recommender.models import MovieEmbedding
 from recommender.selectors.search import search_run
@@ -34,6 +38,7 @@ from training.services.narrative_eval import (
     CrossEncoderRetriever,
     EmbedderRetriever,
     FulltextRetriever,
+    PipelineRetriever,
     handwritten_requests,
     handwritten_scores,
     synthetic_scores,
@@ -49,6 +54,8 @@ class Command(BaseCommand):
         parser.add_argument("--bi-encoder", type=Path, action="append", default=[], help="extra embedder folder(s)")
         parser.add_argument("--cross-encoder", type=Path, help="a cross-encoder folder to re-rank with")
         parser.add_argument("--top-n", type=int, default=20, help="candidates the cross-encoder re-ranks")
+        parser.add_argument("--pipeline", action="store_true",
+                            help="also the fused pipeline (weights fitted on the validation split)")  # fmt: skip
         parser.add_argument("--served", action="store_true", help="also the served search box on the hand-written set")
         parser.add_argument("--json", type=Path, help="also write every score here")
 
@@ -68,11 +75,20 @@ class Command(BaseCommand):
         retrievers += [
             EmbedderRetriever(f"bi-encoder {path.name}", Embedder(path, name=str(path))) for path in bi_encoder
         ]
-        if options["cross_encoder"]:
-            first = retrievers[-1]
-            scorer = CrossEncoder(options["cross_encoder"])
-            name = f"{first.name[:18]} + cross-encoder@{options['top_n']}"
-            retrievers.append(CrossEncoderRetriever(name, first, scorer, top_n=options["top_n"]))
+        dense = retrievers[-1]
+        scorer = CrossEncoder(options["cross_encoder"]) if options["cross_encoder"] else None
+        if scorer is not None:
+            name = f"{dense.name[:18]} + cross-encoder@{options['top_n']}"
+            retrievers.append(CrossEncoderRetriever(name, dense, scorer, top_n=options["top_n"]))
+        if options["pipeline"]:
+            validation = narrative_dataset_read(dataset, "validation")
+            for cross in [None, scorer] if scorer is not None else [None]:
+                pipeline = PipelineRetriever(f"fused{' + cross' if cross else ''} + priors", dense, cross,
+                                             top_n=options["top_n"])  # fmt: skip
+                pipeline.weights, fitted = self._fit(pipeline, validation, corpora["validation"])
+                self.stdout.write(f"{pipeline.name}: weights fitted on {len(validation)} validation requests "
+                                  f"{pipeline.weights} (validation NDCG@10 {fitted:.4f})")  # fmt: skip
+                retrievers.append(pipeline)
 
         results = {"dataset": str(dataset), "split": split, "synthetic": {}, "handwritten": {}}
         self.stdout.write(f"{'retriever':38} {'requests':8} " + " ".join(f"{m:>10}" for m in METRICS))
@@ -102,6 +118,14 @@ class Command(BaseCommand):
                           "P@10 over the films judged acceptable for each request]")  # fmt: skip
         if options["json"]:
             options["json"].write_text(json.dumps(results, indent=2))
+
+    @staticmethod
+    def _fit(pipeline, validation, corpus) -> tuple[dict, float]:
+        """Weights with the best NDCG@10 on the validation requests, ranked among validation movies."""
+        found = pipeline.candidates([example.query for example in validation], corpus)
+        return fit_weights(
+            [(candidates, set(example.relevant)) for candidates, example in zip(found, validation, strict=True)]
+        )
 
 
 class _ServedSearch:

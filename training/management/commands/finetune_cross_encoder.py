@@ -15,13 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.engine.text.embedder import Embedder, default_model_path
-from recommender.models import MovieEmbedding
-from training.engine.cross_encoder import CrossEncoderConfig, Group, train_cross_encoder
-from training.engine.synthetic.retrieval_set import split_of
+from training.engine.cross_encoder import CrossEncoderConfig, train_cross_encoder
+from training.services.cross_encoder_data import cross_encoder_groups, train_documents
 from training.services.narrative_data import narrative_dataset_read
 from training.services.narrative_eval import EmbedderRetriever
-
-HARD_POOL = 30  # the first stage's top results that hard negatives are drawn from
 
 
 class Command(BaseCommand):
@@ -42,28 +39,15 @@ class Command(BaseCommand):
         if options["negatives"] < 1 or options["max_groups"] < 1:
             raise CommandError("--negatives and --max-groups must be at least 1")
         manifest = json.loads((requests / "manifest.json").read_text())
-        rows = MovieEmbedding.objects.order_by("movie_id").values_list("movie_id", "document")
-        documents = {m: d for m, d in rows if split_of(m, seed=manifest["seed"], salt="movie") == "train"}
+        documents = train_documents(manifest["seed"])
         if not documents:
             raise CommandError("no train-split movie is embedded yet: run `manage.py embed` first")
         examples = narrative_dataset_read(requests, "train")
-        rng = random.Random(seed)
-        rng.shuffle(examples)
+        random.Random(seed).shuffle(examples)
         examples = examples[: options["max_groups"]]
         retriever = EmbedderRetriever("first stage", Embedder(first_stage) if first_stage else Embedder())
         self.stdout.write(f"ranking {len(examples)} train requests among {len(documents)} train-split movies ...")
-        rankings = retriever.rank([example.query for example in examples], sorted(documents), depth=HARD_POOL)
-        groups = []
-        corpus = sorted(documents)
-        for example, ranked in zip(examples, rankings, strict=True):
-            relevant = set(example.relevant) & documents.keys()
-            if not relevant:
-                continue
-            wrong = [movie_id for movie_id in ranked if movie_id not in example.relevant]
-            hard = rng.sample(wrong, min(options["negatives"] - 1, len(wrong)))
-            easy = [m for m in rng.sample(corpus, 5) if m not in example.relevant and m not in hard][:1]
-            positive = rng.choice(sorted(relevant))
-            groups.append(Group(example.query, documents[positive], tuple(documents[m] for m in hard + easy)))
+        groups = cross_encoder_groups(examples, documents, retriever, negatives=options["negatives"], seed=seed)
         config = CrossEncoderConfig(epochs=options["epochs"], batch_size=options["batch_size"], lr=options["lr"],
                                     seed=seed)  # fmt: skip
         self.stdout.write(f"training on {len(groups)} groups of 1 answer + {options['negatives']} negatives")

@@ -1,0 +1,81 @@
+"""Free-text search as served: a request that describes what it wants ("a heist movie with a twist
+ending", a paragraph about a rainy Sunday) rather than naming a film.
+
+Candidates: the films nearest the whole request in the serving embedder's space (pgvector) and the
+films full-text search finds for its words, both within the request's filters; fused by reciprocal
+rank; the serving cross-encoder (if one is promoted) reads the first CROSS_TOP_N; the features are
+blended by the weights fitted with that cross-encoder on validation requests
+(recommender/engine/narrative/ranking.py). Each hit's reason cites the film's own keywords,
+genres or a line of its description (recommender/engine/narrative/reasons.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from catalog.models import Movie
+from recommender.engine.narrative.ranking import blend, candidates_from, first_stage
+from recommender.engine.narrative.reasons import match_reason
+from recommender.models import MovieEmbedding
+from recommender.selectors.fulltext import fulltext_ranking
+from recommender.services.registry import serving_model
+
+logger = logging.getLogger(__name__)
+
+# Fitted by `manage.py evaluate_narrative --pipeline` (bundled MiniLM, no cross-encoder, validation
+# split of the theme data set v1-seed42-t4000-u0: NDCG@10 see README); used until a cross_encoder
+# version, which carries its own fitted weights, is promoted.
+FITTED_WITHOUT_CROSS_ENCODER = {"dense": 1.0, "lexical": 0.5, "cross": 0.0, "quality": 0.25, "popularity": 0.25}
+
+
+def free_text_rank(*, query: str, movies: list[Movie], fulltext: list[int], top_n: int | None = None):
+    """(movies, scores) best first for this request. `movies` carry `closeness["text"]`, their cosine
+    to the request (search._candidates); `fulltext`: full-text ranking of the catalog for the request."""
+    top_n = settings.SEARCH_CROSS_TOP_N if top_n is None else top_n
+    by_id = {movie.pk: movie for movie in movies}
+    dense_order = sorted(by_id, key=lambda pk: (-_closeness(by_id[pk]), pk))
+    allowed_fulltext = [pk for pk in fulltext if pk in by_id]
+    head = first_stage(dense_order, allowed_fulltext)[:top_n]
+    cross, weights = {}, FITTED_WITHOUT_CROSS_ENCODER
+    served = serving_model("cross_encoder") if top_n else None
+    if served is not None and head:
+        version, scorer = served
+        documents = dict(MovieEmbedding.objects.filter(movie_id__in=head).values_list("movie_id", "document"))
+        readable = [pk for pk in head if pk in documents]
+        scores = scorer.score(query, [documents[pk] for pk in readable])
+        cross = dict(zip(readable, scores.tolist(), strict=True))
+        weights = version.metrics.get("weights", {}).get("with_cross_encoder", weights)
+    candidates = candidates_from(
+        dense={pk: _closeness(movie) for pk, movie in by_id.items()},
+        fulltext=allowed_fulltext,
+        cross=cross,
+        counts={pk: movie.rating_count for pk, movie in by_id.items()},
+        means={pk: movie.rating_mean for pk, movie in by_id.items()},
+    )
+    scores = blend(candidates, weights)
+    return [by_id[pk] for pk in candidates.ids], scores
+
+
+def fulltext_for(query: str) -> list[int]:
+    return fulltext_ranking(query, limit=settings.SEARCH_FULLTEXT_DEPTH)
+
+
+def free_text_reasons(query: str, movies: list[Movie]) -> list[str]:
+    """One true line per movie: what of the request its keywords, genres or description match."""
+    ids = [movie.pk for movie in movies]
+    facts = {movie.pk: movie for movie in Movie.objects.filter(pk__in=ids).prefetch_related("genres")}
+    enriched = dict(Movie.objects.filter(pk__in=ids, enriched_description__isnull=False)
+                    .values_list("pk", "enriched_description__text"))  # fmt: skip
+    reasons = []
+    for movie in movies:
+        row = facts[movie.pk]
+        description = row.overview or enriched.get(movie.pk) or ""
+        reasons.append(match_reason(query, keywords=row.keywords or [], genres=[g.name for g in row.genres.all()],
+                                    description=description, year=row.year))  # fmt: skip
+    return reasons
+
+
+def _closeness(movie: Movie) -> float:
+    return float(getattr(movie, "closeness", {}).get("text", 0.0))

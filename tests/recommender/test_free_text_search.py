@@ -1,0 +1,79 @@
+"""Free-text requests through GET /api/v1/search/ on the real database with the bundled MiniLM
+embeddings and Postgres full-text search: described requests find the films that match them,
+filters still return k results, and every reason cites only the film's own data."""
+
+import pytest
+
+from recommender.engine.narrative.reasons import content_words
+from recommender.services.embeddings import embeddings_refresh
+
+pytestmark = [pytest.mark.django_db, pytest.mark.ml]
+URL = "/api/v1/search/"
+
+FILMS = [
+    ("The Vault", 1999, ("Crime", "Thriller"), ["heist", "bank robbery", "twist ending"],
+     "A crew of thieves plans one last bank heist, but one of them is an undercover cop.", 120, 4.0),
+    ("Casino Job", 2003, ("Crime", "Comedy"), ["heist", "casino", "con artist"],
+     "Con artists rob a Las Vegas casino with an elaborate scheme.", 80, 3.7),
+    ("Quiet Orbit", 2009, ("Drama", "Sci-Fi"), ["loneliness", "space station", "clone"],
+     "An astronaut alone on a lunar base for three years starts to doubt who he is.", 90, 4.1),
+    ("Red Dust", 2015, ("Adventure", "Sci-Fi"), ["mars", "survival", "botanist"],
+     "Stranded on Mars, a botanist grows food to survive until rescue.", 150, 4.0),
+    ("Summer Picnic", 2001, ("Romance",), ["countryside", "first love"],
+     "Two strangers fall in love during a sunny summer in the countryside.", 40, 3.5),
+    ("Wedding Season", 2005, ("Comedy", "Romance"), ["wedding", "best man"],
+     "A cynical wedding planner falls for the best man at a wedding she organises.", 60, 3.4),
+    ("The Haunting Hour", 1980, ("Horror",), ["haunted house", "ghost"],
+     "A family moves into an old house haunted by a vengeful ghost.", 70, 3.9),
+    ("Gridiron", 1988, ("Drama",), ["american football", "underdog", "small town"],
+     "A small-town football team of underdogs fights for the state title.", 50, 3.6),
+]  # fmt: skip
+
+
+@pytest.fixture
+def catalog(make_movie):
+    movies = {}
+    for title, year, genres, keywords, overview, count, mean in FILMS:
+        movies[title] = make_movie(title, year, genres, keywords=keywords, overview=overview,
+                                   rating_count=count, rating_mean=mean)  # fmt: skip
+    assert embeddings_refresh().embedded == len(FILMS)
+    return movies
+
+
+def _results(api, q, **params):
+    response = api.get(URL, {"q": q, **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_described_request_finds_the_films_that_match_it_first(api, catalog):
+    body = _results(api, "a heist movie where thieves rob a bank")
+    titles = [hit["movie"]["title"] for hit in body["results"]]
+    assert body["route"] == "recommendations" and titles[0] == "The Vault" and "Casino Job" in titles[:3]
+    long_request = ("My partner and I want something thoughtful tonight: a lonely astronaut far from home, "
+                    "quiet and sad rather than action, nothing scary")  # fmt: skip
+    titles = [hit["movie"]["title"] for hit in _results(api, long_request)["results"]]
+    assert titles[0] == "Quiet Orbit" and "The Haunting Hour" not in titles  # "nothing scary": no horror
+
+
+def test_every_reason_cites_only_data_the_film_has(api, catalog):
+    for q in ("a heist movie with a twist ending", "romantic comedy about a wedding", "stranded on mars"):
+        for hit in _results(api, q)["results"]:
+            movie = catalog[hit["movie"]["title"]]
+            reason = hit["reason"]
+            quoted = reason.split("“")[1:]  # each quoted word must be in the request and in the film's data
+            film_words = content_words(
+                " ".join([*movie.keywords, movie.overview, *[g.name for g in movie.genres.all()]])
+            )
+            for piece in quoted:
+                text = piece.split("”")[0].rstrip("…").lstrip("…")
+                assert all(word in film_words for word in content_words(text)), (q, reason)
+            for keyword in reason.split("keywords ")[1].split(" · ")[0].split(", ") if "keywords " in reason else []:
+                assert keyword in movie.keywords, (q, reason)
+
+
+def test_genre_and_decade_filters_still_return_k_results_for_a_described_request(api, catalog):
+    body = _results(api, "something tense and exciting", genre="Crime")
+    assert {hit["movie"]["title"] for hit in body["results"]} == {"The Vault", "Casino Job"}
+    body = _results(api, "a story about people", decade=2000, k=3)
+    assert len(body["results"]) == 3 and all(2000 <= hit["movie"]["year"] < 2010 for hit in body["results"])
