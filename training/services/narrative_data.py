@@ -70,6 +70,8 @@ def narrative_dataset_build(*, seed: int, themes: int, users: int, progress=None
 
 def narrative_examples(*, seed: int, users: int, progress=None) -> tuple[list[RetrievalExample], dict]:
     """One request per sampled user with enough liked films of the user's own split (see module doc)."""
+    if users <= 0:
+        return [], {"users": 0}
     facts = movie_facts()
     corpus = movies_by_split(facts, seed=seed)
     documents = {movie_id: movie_document(text) for movie_id, text in movie_texts().items()}

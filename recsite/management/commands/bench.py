@@ -1,6 +1,9 @@
 """`python manage.py bench` (make bench): search-request parse latency, and real HTTP latency of the
 feed against a plain endpoint.
 
+Free-text search: the latency curve of search_run over the hand-written free-text requests with the
+cross-encoder reading 0, 10, 20 and 50 candidates (`--search-only` for just this part).
+
 Parsing: the serving query parser (the fine-tuned LLM when one serves) and its baseline, in this
 process with one torch thread, one request at a time, no cache, over the hand-written requests
 (distinct, written by people); p50/p95 per parser.
@@ -27,8 +30,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
 from catalog.changes import user_generation_bump
@@ -57,10 +62,14 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8100)
         parser.add_argument("--parse-requests", type=int, default=100, help="requests timed per parser")
         parser.add_argument("--parser-only", action="store_true", help="only the parse latency")
+        parser.add_argument("--search-only", action="store_true", help="only the free-text search latency curve")
 
     def handle(self, *args, users: int, seconds: int, port: int, parse_requests: int, parser_only: bool, **options):
-        self._parse_latency(parse_requests)
-        if parser_only:
+        if not options["search_only"]:
+            self._parse_latency(parse_requests)
+        if not parser_only:
+            self._free_text_latency()
+        if parser_only or options["search_only"]:
             return
         if not shutil.which("wrk"):
             raise CommandError("wrk is not installed: `apt-get install wrk` (make bench does it when run as root)")
@@ -124,6 +133,44 @@ class Command(BaseCommand):
         for label, each in parsers.items():
             timing = parse_latency(each, texts)
             self.stdout.write(f"{label:<52}{timing['n']:>7}{timing['p50']:>9.1f}{timing['p95']:>9.1f}")
+
+    def _free_text_latency(self) -> None:
+        """search_run over the hand-written free-text requests (short: theme and plot; long: first-person
+        narratives) with the cross-encoder reading 0/10/20/50 candidates; parse cached (warmed once),
+        so the rows time retrieval, re-ranking and reasons; the parse's own cost is the table above."""
+        import torch
+        from django.contrib.auth.models import AnonymousUser
+
+        from recommender.selectors.search import search_run
+        from recommender.services.registry import serving_model
+        from training.services.narrative_eval import HANDWRITTEN_NARRATIVE
+
+        torch.set_num_threads(1)
+        rows = [json.loads(line) for line in HANDWRITTEN_NARRATIVE.read_text().splitlines() if line.strip()]
+        sets = {"short": [r["q"] for r in rows if r["kind"] != "narrative"],
+                "long": [r["q"] for r in rows if r["kind"] == "narrative"]}  # fmt: skip
+        served = serving_model("cross_encoder")
+        scorer = (
+            f"cross_encoder v{served[0].pk}" if served else "no cross-encoder serves: every row is the same pipeline"
+        )
+        self.stdout.write(f"\nfree-text search latency: hand-written requests ({len(sets['short'])} short, "
+                          f"{len(sets['long'])} long), search_run in-process, anonymous, k=10, 1 torch thread, "
+                          f"parse cached after one warm-up; {scorer}; ms from one run")  # fmt: skip
+        self.stdout.write(f"{'cross-encoder candidates':<28}{'set':>6}{'n':>5}{'p50':>9}{'p95':>9}")
+        user = AnonymousUser()
+        for texts in sets.values():
+            for text in texts:
+                search_run(user=user, query=text, k=10)  # parse cached, models loaded
+        for top_n in (0, 10, 20, 50):
+            with override_settings(SEARCH_CROSS_TOP_N=top_n):
+                for name, texts in sets.items():
+                    timings = []
+                    for text in texts:
+                        started = time.perf_counter()
+                        search_run(user=user, query=text, k=10)
+                        timings.append((time.perf_counter() - started) * 1000)
+                    p50, p95 = np.percentile(timings, 50), np.percentile(timings, 95)
+                    self.stdout.write(f"{top_n:<28}{name:>6}{len(timings):>5}{p50:>9.1f}{p95:>9.1f}")
 
     def _serve(self, port: int) -> subprocess.Popen:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
