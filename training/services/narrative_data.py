@@ -103,9 +103,9 @@ def narrative_examples(*, seed: int, users: int, progress=None) -> tuple[list[Re
                 else:
                     rejected[problem.split(":")[0].split(" (")[0]] += 1
                     still.append(user)
+            if progress:
+                progress("write", len(requests), len(chosen))
         pending = sorted(still)
-        if progress:
-            progress("write", len(requests), len(chosen))
     scorer = llm_service.local_llm()  # a chat API cannot score a given text: the local model does
     examples, unexplained = [], 0
     for done, (user, text) in enumerate(sorted(requests.items()), 1):
