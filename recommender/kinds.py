@@ -84,6 +84,8 @@ _LANGUAGE_KINDS = (
             "hard_negatives": True,
             "held_out_fraction": 0.2,
             "seed": 42,
+            "requests_dataset": "newest",  # "": train and judge on overviews only (no search requests)
+            "per_request": 1,
         },
         pipeline="training.pipelines.embedder.train",
         gate=Gate(against_serving_record=False),  # held-out movies change with the catalog: measured again

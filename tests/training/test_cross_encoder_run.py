@@ -42,3 +42,14 @@ def test_a_cross_encoder_run_fits_weights_with_and_without_it_and_is_promoted_on
     assert "without a cross-encoder" in metrics["baselines"]
     assert run.promoted == metrics["gate"]["passed"]
     assert ModelVersion.objects.filter(kind="cross_encoder", is_serving=True).exists() == run.promoted
+
+
+def test_an_embedder_run_on_search_requests_is_judged_on_validation_requests_among_validation_movies(catalog):
+    parameters = {"max_pairs": 8, "batch_size": 4, "max_seq_length": 48, "lr": 1e-6}
+    run = training_run_create(kind="embedder", parameters=parameters, dispatch=False)
+    run = training_run_execute(run_id=run.pk, worker="test")
+    assert run.status == "succeeded", run.log_tail
+    protocol = run.metrics["protocol"]
+    assert protocol["name"].startswith("validation requests") and protocol["train_requests"] > 0
+    assert protocol["validation_requests"] > 0 and 0 < protocol["corpus"] < 120
+    assert run.promoted == run.metrics["gate"]["passed"]

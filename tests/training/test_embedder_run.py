@@ -25,7 +25,14 @@ PLOTS = [
     ("Final Round", "Sports", "An aging boxer trains for one last fight against the young champion."),
     ("Open Water", "Sports", "A swimmer attempts to cross the channel after a terrible injury."),
 ]
-TINY = {"epochs": 1, "batch_size": 4, "max_pairs": 8, "max_seq_length": 48, "held_out_fraction": 0.4}
+TINY = {
+    "epochs": 1,
+    "batch_size": 4,
+    "max_pairs": 8,
+    "max_seq_length": 48,
+    "held_out_fraction": 0.4,
+    "requests_dataset": "",
+}  # the overview protocol; the request protocol: test_cross_encoder_run's catalog
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,6 @@ import random
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
-
 from recommender.engine.narrative.cross_encoder import CrossEncoder
 from recommender.engine.narrative.ranking import fit_weights
 from recommender.engine.text.embedder import Embedder, default_model_path
@@ -32,17 +30,16 @@ from training.engine.plots import loss_curve_png
 from training.engine.synthetic.retrieval_set import movies_by_split
 from training.services.cross_encoder_data import cross_encoder_groups, train_documents
 from training.services.gate import promotion_gate
-from training.services.narrative_data import narrative_dataset_build, narrative_dataset_read
+from training.services.narrative_data import narrative_dataset_read, newest_narrative_dataset
 from training.services.narrative_eval import EmbedderRetriever, PipelineRetriever
 
 KIND = "cross_encoder"
-THEMES_WHEN_NO_DATA = 4000
 
 
 def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     p = run.parameters
     reporter.step(2, "finding the narrative data set")
-    dataset = _dataset(p["seed"])
+    dataset = newest_narrative_dataset(seed=p["seed"])
     seed = json.loads((dataset / "manifest.json").read_text())["seed"]
     documents = train_documents(seed)
     if not documents:
@@ -103,13 +100,3 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
             version = model_version_publish(kind=KIND, parameters=p, metrics=metrics, model=FolderArtifact(tuned),
                                             plot_png=plot)  # fmt: skip
     return metrics, version
-
-
-def _dataset(seed: int) -> Path:
-    """The newest complete narrative data set, else a theme-only one built now."""
-    root = Path(settings.VAR_DIR) / "datasets" / "narrative"
-    folders = [f for f in root.glob("v*-seed*") if not f.name.endswith(".partial")] if root.exists() else []
-    if folders:
-        return max(folders, key=lambda folder: folder.stat().st_mtime)
-    folder, _ = narrative_dataset_build(seed=seed, themes=THEMES_WHEN_NO_DATA, users=0)
-    return folder

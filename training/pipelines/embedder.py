@@ -1,5 +1,8 @@
 """The "embedder" training run: fine-tune the serving embedder, compare, gate, promote, re-embed.
 
+With `requests_dataset` "newest" (the default) the embedder is trained as the search bi-encoder on
+the newest narrative data set (see _train_on_requests). With "" it is trained and judged on overviews:
+
 Protocol (the same as `evaluate_semantic`): movies with an overview are held out by a hash of
 (seed, id); none of them is trained on, nor used as a hard negative. On the held-out movies each
 overview must find its own metadata document (Recall@10, NDCG@10, related-pair cosine).
@@ -14,19 +17,25 @@ re-embeds every movie.
 
 from __future__ import annotations
 
+import json
+import random
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
+from recommender.engine.text.documents import movie_document
 from recommender.engine.text.embedder import Embedder, default_model_path
-from recommender.models import ModelVersion, TrainingRun
+from recommender.models import ModelVersion, MovieEmbedding, TrainingRun
 from recommender.selectors.movie_text import movie_texts
 from recommender.services.embeddings import embedder_source
 from recommender.services.registry import FolderArtifact, model_version_publish
-from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
+from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune, request_triplets
 from training.engine.plots import metrics_bar_chart
+from training.engine.synthetic.retrieval_set import movies_by_split
 from training.services.gate import promotion_gate
+from training.services.narrative_data import narrative_dataset_read, newest_narrative_dataset
+from training.services.narrative_eval import EmbedderRetriever, synthetic_scores
 
 K = 10
 KIND = "embedder"
@@ -36,7 +45,11 @@ TRAINING_PROGRESS = (15, 75)  # the share of the progress bar that the batches f
 def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     parameters = dict(run.parameters)
     fraction, seed = parameters.pop("held_out_fraction"), parameters["seed"]
+    requests = parameters.pop("requests_dataset")
+    per_request = parameters.pop("per_request")
     config = ContrastiveConfig(**parameters)
+    if requests:
+        return _train_on_requests(run, reporter, config, per_request)
     reporter.step(2, "loading movie texts")
     texts = movie_texts()
     evaluation = set(held_out([i for i, t in texts.items() if t.description], fraction=fraction, seed=seed))
@@ -86,3 +99,62 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
 def _evaluate(embedder: Embedder, held: dict, seed: int) -> dict:
     result = asdict(evaluate_embedder(embedder, held, k=K, seed=seed))
     return {name: round(float(value), 5) if isinstance(value, float) else value for name, value in result.items()}
+
+
+def _train_on_requests(run: TrainingRun, reporter, config: ContrastiveConfig, per_request: int):
+    """The search bi-encoder: train requests of the newest narrative data set (theme requests built
+    now when there is none) against the documents of the films that answer them, plus overview
+    pairs, all of train-split movies; judged by NDCG@10 of validation requests among validation movies."""
+    reporter.step(2, "loading the narrative data set and movie texts")
+    dataset = newest_narrative_dataset(seed=config.seed)
+    data_seed = json.loads((dataset / "manifest.json").read_text())["seed"]
+    texts = movie_texts()
+    split = movies_by_split(texts, seed=data_seed)
+    train_texts = {movie_id: texts[movie_id] for movie_id in split["train"]}
+    documents = {movie_id: movie_document(text) for movie_id, text in train_texts.items()}
+    train_requests = [(e.query, e.relevant) for e in narrative_dataset_read(dataset, "train")]
+    examples = request_triplets(train_requests, train_texts, documents, per_request=per_request, seed=config.seed)
+    examples += contrastive_examples(texts, exclude=set(texts) - set(split["train"]), config=config)
+    random.Random(config.seed).shuffle(examples)
+    validation = narrative_dataset_read(dataset, "validation")
+    embedded = list(MovieEmbedding.objects.values_list("movie_id", flat=True))
+    corpora = movies_by_split(embedded, seed=data_seed)
+    if len(examples) < 2 or not validation:
+        raise ValueError("too few requests to train and judge the bi-encoder; import data and embed movies first")
+    serving_path, serving_name = embedder_source()
+    protocol = {"name": "validation requests ranked among validation movies (evaluate_narrative)", "k": K,
+                "dataset": dataset.name, "validation_requests": len(validation), "corpus": len(corpora["validation"]),
+                "train_examples": len(examples), "train_requests": len(train_requests),
+                "hard_negatives": sum(len(e) == 3 for e in examples), "started_from": serving_name}  # fmt: skip
+    reporter.step(5, f"fine-tuning {serving_name} on {len(examples)} examples from {len(train_requests)} requests")
+    with tempfile.TemporaryDirectory(prefix="embedder-run-") as scratch:
+        low, high = TRAINING_PROGRESS
+
+        def progress(step: int, total: int, loss: float) -> None:
+            if step == total or step % max(1, total // 20) == 0:
+                reporter.step(low + (high - low) * step // total, f"batch {step}/{total}, loss {loss:.4f}")
+
+        tuned = fine_tune(serving_path or default_model_path(), examples, config, Path(scratch) / "model", progress)
+        reporter.step(high + 2, f"ranking {len(validation)} validation requests with {serving_name} and the candidate")
+        scores = {}
+        for name, model in (("serving", Embedder(serving_path, name=serving_name)),
+                            ("candidate", Embedder(tuned, name=f"run-{run.pk}"))):  # fmt: skip
+            result = synthetic_scores(EmbedderRetriever(name, model), validation, corpora)["all"]
+            scores[name] = {"ndcg": round(result["ndcg@10"], 5), "mrr": round(result["mrr"], 5),
+                            "recall@100": round(result["recall@100"], 5)}  # fmt: skip
+        metrics, baseline = scores["candidate"], scores["serving"]
+        passed, reason = promotion_gate(kind=KIND, candidate=metrics, measured={"the serving embedder": baseline})
+        reporter.step(88, f"candidate ndcg@{K} {metrics['ndcg']:.4f}; serving {baseline['ndcg']:.4f}; "
+                          f"gate: {'pass' if passed else 'refused'} ({reason})")  # fmt: skip
+        run_metrics = {"validation": metrics, "baseline": baseline, "protocol": protocol,
+                       "gate": {"passed": passed, "reason": reason}}  # fmt: skip
+        version = None
+        if passed:
+            chart = {f"embedder run #{run.pk} (candidate)": metrics, f"{serving_name} (serving)": baseline}
+            plot = metrics_bar_chart(chart, f"embedder: validation requests (k={K}, {len(validation)} requests)")
+            version = model_version_publish(
+                kind=KIND, parameters=run.parameters, metrics=run_metrics, model=FolderArtifact(tuned), plot_png=plot
+            )
+    if version is not None:
+        reporter.step(95, f"promoted {version}; every movie will be re-embedded")
+    return run_metrics, version

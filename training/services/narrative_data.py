@@ -174,3 +174,14 @@ def _write(folder: Path, examples: list[RetrievalExample], described: dict) -> N
 def narrative_dataset_read(folder: Path, split: str) -> list[RetrievalExample]:
     with open(folder / f"{split}.jsonl") as lines:
         return [RetrievalExample(**json.loads(line)) for line in lines]
+
+
+def newest_narrative_dataset(*, seed: int, themes: int = 4000) -> Path:
+    """The newest complete data set under var/datasets/narrative, else a theme-only one built now
+    (seconds, no language model)."""
+    root = Path(settings.VAR_DIR) / "datasets" / "narrative"
+    folders = [f for f in root.glob("v*-seed*") if not f.name.endswith(".partial")] if root.exists() else []
+    if folders:
+        return max(folders, key=lambda folder: folder.stat().st_mtime)
+    folder, _ = narrative_dataset_build(seed=seed, themes=themes, users=0)
+    return folder
