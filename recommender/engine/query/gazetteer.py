@@ -170,7 +170,10 @@ class Gazetteer:
         return self.movies[found.pop()] if len(found) == 1 else None
 
     def resolve_person(self, span: str) -> str | None:
-        found = self.people.lookup(fold(span))
+        """The catalog person a span names, the best known of equals; a span of everyday words only
+        matches exactly: "banker" is no typo of Clive Barker, nor "weatherman" of Wolfgang Reitherman."""
+        folded = fold(span)
+        found = self.people.lookup(folded, fuzzy=not all(everyday(word) for word in folded.split()))
         names = [name for phrase, _ in found for name in self.people.exact[phrase]]
         return max(names, key=lambda name: sum(len(ids) for ids in self.roles.get(name, {}).values()), default=None)
 

@@ -51,6 +51,7 @@ MOVIES = [
     GraphMovie(34, "Death Race", 2008, ("Action",), (), 105, (), (), (), 10),
     GraphMovie(35, "Thriller: A Cruel Picture", 1973, ("Thriller",), (), 107, (), (), (), 1),
     GraphMovie(36, "Hostage", 2005, ("Thriller",), ("hostage",), 113, (), (), (), 3),
+    GraphMovie(37, "Hellraiser", 1987, ("Horror",), (), 94, ("Clive Barker",), (), (), 30),
 ]  # fmt: skip
 MORE = [GraphMovie(100 + n, f"Invented Picture {n}", 1950 + n, ("Drama",), (f"theme {n % 7}",), 90,
                    (f"Director {n % 9}",), (f"Actor {n % 11}", f"Actor {n % 13}"), (f"Writer {n % 5}",), n)
@@ -206,3 +207,8 @@ def test_generated_requests_are_deterministic_labelled_from_the_catalog_and_spli
     described = manifest(examples, seed=7)
     assert described["count"] == 600 and described["generator_version"] >= 1
     assert sum(counts["examples"] for counts in described["counts"].values()) == 600
+
+
+def test_a_span_of_everyday_words_names_a_person_only_exactly_never_by_typo():
+    assert GAZETTEER.resolve_person("clive barkr") == "Clive Barker"  # a name, misspelt
+    assert GAZETTEER.resolve_person("banker") is None  # "a banker wrongly jailed": no typo of Barker
