@@ -39,6 +39,8 @@ run: setup
 	$(PY) manage.py train query_parser --if-missing --queue
 	$(PY) manage.py train enricher --if-missing --queue
 	$(PY) manage.py enrich --queue
+	$(PY) manage.py train embedder --if-missing --queue
+	$(PY) manage.py train cross_encoder --if-missing --queue
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py create_demo_user
 	@$(MAKE) --no-print-directory worker-start

@@ -4,8 +4,12 @@ filters still return k results, and every reason cites only the film's own data.
 
 import pytest
 
+from recommender.engine.narrative.cross_encoder import CrossEncoder
 from recommender.engine.narrative.reasons import content_words
+from recommender.engine.text.embedder import default_model_path
+from recommender.models import ModelVersion
 from recommender.services.embeddings import embeddings_refresh
+from training.engine.cross_encoder import CrossEncoderConfig, Group, train_cross_encoder
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ml]
 URL = "/api/v1/search/"
@@ -77,3 +81,19 @@ def test_genre_and_decade_filters_still_return_k_results_for_a_described_request
     assert {hit["movie"]["title"] for hit in body["results"]} == {"The Vault", "Casino Job"}
     body = _results(api, "a story about people", decade=2000, k=3)
     assert len(body["results"]) == 3 and all(2000 <= hit["movie"]["year"] < 2010 for hit in body["results"])
+
+
+def test_a_serving_cross_encoder_reorders_the_first_candidates_with_the_weights_fitted_with_it(
+    api, catalog, settings, tmp_path
+):
+    settings.MODEL_DIR = tmp_path
+    folder = train_cross_encoder(default_model_path(), [Group("a film", "A film.", ("Another film.",))] * 2,
+                                 CrossEncoderConfig(), tmp_path / "cross_encoder" / "v1")  # fmt: skip
+    only_cross = {"dense": 0.0, "lexical": 0.0, "cross": 1.0, "quality": 0.0, "popularity": 0.0}
+    ModelVersion.objects.create(kind="cross_encoder", artifact_dir="cross_encoder/v1", is_serving=True,
+                                metrics={"weights": {"with_cross_encoder": only_cross}})  # fmt: skip
+    query = "a heist movie where thieves rob a bank"
+    titles = [hit["movie"]["title"] for hit in _results(api, query)["results"]]
+    documents = {m.title: m.embedding.document for m in catalog.values()}
+    scores = CrossEncoder(folder).score(query, [documents[title] for title in titles])
+    assert list(scores) == sorted(scores, reverse=True)  # the order is the cross-encoder's, as its weights say
