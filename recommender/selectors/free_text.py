@@ -12,6 +12,7 @@ genres or a line of its description (recommender/engine/narrative/reasons.py).
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 
 from catalog.models import Movie
 from recommender.engine.narrative.ranking import blend, candidates_from, first_stage
@@ -61,17 +62,20 @@ def fulltext_for(query: str) -> list[int]:
 
 def free_text_reasons(query: str, movies: list[Movie]) -> list[str]:
     """One true line per movie: what of the request its keywords, genres or description match."""
-    ids = [movie.pk for movie in movies]
-    facts = {movie.pk: movie for movie in Movie.objects.filter(pk__in=ids).prefetch_related("genres")}
-    enriched = dict(Movie.objects.filter(pk__in=ids, enriched_description__isnull=False)
+    prefetch_related_objects(movies, "genres")  # the rows themselves are loaded already
+    untold = [movie.pk for movie in movies if not movie.overview]
+    enriched = dict(Movie.objects.filter(pk__in=untold, enriched_description__isnull=False)
                     .values_list("pk", "enriched_description__text"))  # fmt: skip
-    reasons = []
-    for movie in movies:
-        row = facts[movie.pk]
-        description = row.overview or enriched.get(movie.pk) or ""
-        reasons.append(match_reason(query, keywords=row.keywords or [], genres=[g.name for g in row.genres.all()],
-                                    description=description, year=row.year))  # fmt: skip
-    return reasons
+    return [
+        match_reason(
+            query,
+            keywords=movie.keywords or [],
+            genres=[genre.name for genre in movie.genres.all()],
+            description=movie.overview or enriched.get(movie.pk) or "",
+            year=movie.year,
+        )  # fmt: skip
+        for movie in movies
+    ]
 
 
 def _closeness(movie: Movie) -> float:

@@ -28,7 +28,7 @@ from recommender.services.registry import FolderArtifact, model_version_publish,
 from training.engine.cross_encoder import CrossEncoderConfig, train_cross_encoder
 from training.engine.plots import loss_curve_png
 from training.engine.synthetic.retrieval_set import movies_by_split
-from training.services.cross_encoder_data import cross_encoder_groups, train_documents
+from training.services.cross_encoder_data import dataset_groups
 from training.services.gate import promotion_gate
 from training.services.narrative_data import narrative_dataset_read, newest_narrative_dataset
 from training.services.narrative_eval import EmbedderRetriever, PipelineRetriever
@@ -41,16 +41,10 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     reporter.step(2, "finding the narrative data set")
     dataset = newest_narrative_dataset(seed=p["seed"])
     seed = json.loads((dataset / "manifest.json").read_text())["seed"]
-    documents = train_documents(seed)
-    if not documents:
-        raise ValueError("no movie is embedded yet: the cross-encoder reads the embedded documents")
     serving_path, serving_name = embedder_source()
     dense = EmbedderRetriever(serving_name, Embedder(serving_path, name=serving_name))
-    examples = narrative_dataset_read(dataset, "train")
-    random.Random(p["seed"]).shuffle(examples)
-    reporter.step(5, f"hard negatives for {min(len(examples), p['max_groups'])} train requests from {serving_name}")
-    groups = cross_encoder_groups(examples[: p["max_groups"]], documents, dense, negatives=p["negatives"],
-                                  seed=p["seed"])  # fmt: skip
+    reporter.step(5, f"hard negatives for up to {p['max_groups']} train requests from {serving_name}")
+    groups = dataset_groups(dataset, dense, max_groups=p["max_groups"], negatives=p["negatives"], seed=p["seed"])
     config = CrossEncoderConfig(epochs=p["epochs"], batch_size=p["batch_size"], lr=p["lr"], seed=p["seed"])
     losses: list[float] = []
     with tempfile.TemporaryDirectory(prefix="cross-encoder-run-") as scratch:

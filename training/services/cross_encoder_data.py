@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 from recommender.models import MovieEmbedding
 from training.engine.cross_encoder import Group
 from training.engine.synthetic.retrieval_set import RetrievalExample, split_of
+from training.services.narrative_data import narrative_dataset_read
 
 HARD_POOL = 30  # the first stage's top results that hard negatives are drawn from
 
@@ -36,3 +39,14 @@ def cross_encoder_groups(
         positive = rng.choice(relevant)
         groups.append(Group(example.query, documents[positive], tuple(documents[m] for m in hard + easy)))
     return groups
+
+
+def dataset_groups(dataset: Path, first_stage, *, max_groups: int, negatives: int, seed: int) -> list[Group]:
+    """Groups for up to `max_groups` train requests of a data set (drawn with `seed`), among its
+    train-split movies; a ValueError when none of them is embedded yet."""
+    documents = train_documents(json.loads((dataset / "manifest.json").read_text())["seed"])
+    if not documents:
+        raise ValueError("no train-split movie is embedded yet: run `manage.py embed` first")
+    examples = narrative_dataset_read(dataset, "train")
+    random.Random(seed).shuffle(examples)
+    return cross_encoder_groups(examples[:max_groups], documents, first_stage, negatives=negatives, seed=seed)

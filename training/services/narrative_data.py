@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from recommender.engine.text.documents import movie_document
 from recommender.selectors.movie_text import movie_facts, movie_texts
 from recommender.selectors.query_graph import catalog_graph
 from recommender.services import llm as llm_service
+from training.engine.contrastive import contrastive_examples, request_triplets
 from training.engine.synthetic.narratives import (
     OPENINGS,
     best_explained,
@@ -36,6 +36,7 @@ from training.engine.synthetic.retrieval_set import (
     split_of,
 )
 from training.engine.synthetic.themes import ThemeGenerator
+from training.services.datasets import dataset_folder_write
 
 LIKED = 4.0  # stars: a rating at least this high is a film the user loved
 PROMPT_MOVIES = 3  # favourite films described to the writer
@@ -64,7 +65,7 @@ def narrative_dataset_build(*, seed: int, themes: int, users: int, progress=None
     narratives, stats = narrative_examples(seed=seed, users=users, progress=progress)
     examples += narratives
     described = manifest(examples, seed=seed, corpus=corpus, narrative=stats, catalog_movies=len(graph.movies))
-    _write(folder, examples, described)
+    dataset_folder_write(folder, examples, SPLITS, described)
     return folder, described
 
 
@@ -156,32 +157,33 @@ def _liked_by_user(seed: int, facts: dict) -> dict[int, list[int]]:
     return ordered
 
 
-def _write(folder: Path, examples: list[RetrievalExample], described: dict) -> None:
-    """Files under a temporary name, then renamed: a folder that exists is complete."""
-    partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True, exist_ok=True)
-    for split in SPLITS:
-        with open(partial / f"{split}.jsonl", "w") as out:
-            for example in examples:
-                if example.split == split:
-                    out.write(json.dumps(example.to_json()) + "\n")
-    (partial / "manifest.json").write_text(json.dumps(described, indent=2))
-    if folder.exists():
-        shutil.rmtree(folder)
-    partial.rename(folder)
-
-
 def narrative_dataset_read(folder: Path, split: str) -> list[RetrievalExample]:
     with open(folder / f"{split}.jsonl") as lines:
         return [RetrievalExample(**json.loads(line)) for line in lines]
 
 
-def newest_narrative_dataset(*, seed: int, themes: int = 4000) -> Path:
-    """The newest complete data set under var/datasets/narrative, else a theme-only one built now
-    (seconds, no language model)."""
+def latest_narrative_dataset() -> Path | None:
+    """The newest complete data set under var/datasets/narrative, or None."""
     root = Path(settings.VAR_DIR) / "datasets" / "narrative"
     folders = [f for f in root.glob("v*-seed*") if not f.name.endswith(".partial")] if root.exists() else []
-    if folders:
-        return max(folders, key=lambda folder: folder.stat().st_mtime)
-    folder, _ = narrative_dataset_build(seed=seed, themes=themes, users=0)
-    return folder
+    return max(folders, key=lambda folder: folder.stat().st_mtime) if folders else None
+
+
+def newest_narrative_dataset(*, seed: int, themes: int = 4000) -> Path:
+    """latest_narrative_dataset, else a theme-only one built now (seconds, no language model)."""
+    return latest_narrative_dataset() or narrative_dataset_build(seed=seed, themes=themes, users=0)[0]
+
+
+def bi_encoder_examples(dataset: Path, texts: dict, config, *, per_request: int) -> tuple[list, int]:
+    """(examples, train requests used) for the search bi-encoder: the data set's train requests
+    against the documents of the films that answer them (with hard negatives), plus overview pairs;
+    only train-split movies appear, as positives or as negatives."""
+    seed = json.loads((dataset / "manifest.json").read_text())["seed"]
+    train = movies_by_split(texts, seed=seed)["train"]
+    train_texts = {movie_id: texts[movie_id] for movie_id in train}
+    documents = {movie_id: movie_document(text) for movie_id, text in train_texts.items()}
+    requests = [(example.query, example.relevant) for example in narrative_dataset_read(dataset, "train")]
+    examples = request_triplets(requests, train_texts, documents, per_request=per_request, seed=config.seed)
+    examples += contrastive_examples(texts, exclude=set(texts) - set(train), config=config)
+    random.Random(config.seed).shuffle(examples)
+    return examples, len(requests)

@@ -19,6 +19,7 @@ from recommender.engine.narrative.ranking import Candidates, blend, candidates_f
 from recommender.models import MovieEmbedding
 from recommender.selectors.fulltext import fulltext_ranking
 from training.engine.synthetic.retrieval_set import RetrievalExample
+from training.services.datasets import movie_ids_by_title_year
 
 HANDWRITTEN_NARRATIVE = Path(settings.BASE_DIR) / "tests" / "recommender" / "data" / "narrative_requests.jsonl"
 DEPTH = 100  # results each retriever returns: Recall@100 and MAP@100 read this deep
@@ -35,15 +36,7 @@ def handwritten_requests(path: Path = HANDWRITTEN_NARRATIVE) -> list[Handwritten
     """The hand-written set with its acceptable films resolved by exact title and year; a film the
     catalog lacks is an error (the set must match the bundled data)."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    wanted = {(film["title"], film["year"]) for row in rows for film in row["acceptable"]}
-    ids = {}
-    for movie_id, title, year in Movie.objects.filter(title__in={t for t, _ in wanted}).values_list(
-        "id", "title", "year"
-    ):
-        ids[(title, year)] = movie_id
-    missing = sorted(wanted - ids.keys(), key=str)
-    if missing:
-        raise ValueError(f"hand-written films not in the catalog: {missing[:5]}")
+    ids = movie_ids_by_title_year({(film["title"], film["year"]) for row in rows for film in row["acceptable"]})
     return [HandwrittenRequest(row["q"], row["kind"], [ids[(f["title"], f["year"])] for f in row["acceptable"]])
             for row in rows]  # fmt: skip
 
@@ -64,12 +57,13 @@ class EmbedderRetriever:
     _vectors: dict = field(default_factory=dict)  # corpus key -> (ids, vectors), encoded once
 
     def rank(self, queries: list[str], corpus: list[int], depth: int = DEPTH) -> list[list[int]]:
-        ids, vectors = self._corpus(corpus)
+        ids, vectors = self.corpus_vectors(corpus)
         scores = self.embedder.encode(queries) @ vectors.T
         top = np.argsort(-scores, axis=1, kind="stable")[:, :depth]
         return [[ids[i] for i in row] for row in top]
 
-    def _corpus(self, corpus: list[int]):
+    def corpus_vectors(self, corpus: list[int]):
+        """(ids, vectors) of the corpus movies that have a document, encoded once per corpus."""
         key = (len(corpus), hash(tuple(corpus)))
         if key not in self._vectors:
             documents = corpus_documents(corpus)
@@ -146,7 +140,7 @@ class PipelineRetriever:
     depth: int = DEPTH
 
     def candidates(self, queries: list[str], corpus: list[int]) -> list[Candidates]:
-        ids, vectors = self.dense._corpus(corpus)
+        ids, vectors = self.dense.corpus_vectors(corpus)
         documents = corpus_documents(corpus)
         rows = Movie.objects.filter(pk__in=ids).values_list("pk", "rating_count", "rating_mean")
         counts = {movie_id: count for movie_id, count, _ in rows}

@@ -4,7 +4,6 @@ set read with its titles resolved to catalog ids, and one scoring routine for an
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from recommender.engine.query.schema import ParsedQuery
 from recommender.engine.query.synth import GENERATOR_VERSION, SPLITS, Example, Generator, manifest
 from recommender.selectors.query_graph import catalog_graph
 from recommender.services import llm as llm_service
+from training.services.datasets import dataset_folder_write, movie_ids_by_title_year
 
 HANDWRITTEN = Path(settings.BASE_DIR) / "tests" / "recommender" / "data" / "handwritten_queries.jsonl"
 
@@ -49,18 +49,8 @@ def query_dataset_build(
     Files are written under a temporary name and renamed, so a folder that exists is complete."""
     folder = folder or query_dataset_folder(count=count, seed=seed, paraphrase=paraphrase)
     examples, paraphrase_stats = query_examples(count=count, seed=seed, paraphrase=paraphrase, progress=progress)
-    partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True, exist_ok=True)
-    for split in SPLITS:
-        with open(partial / f"{split}.jsonl", "w") as out:
-            for example in examples:
-                if example.split == split:
-                    out.write(json.dumps(example.to_json()) + "\n")
     described = {**manifest(examples, seed), **paraphrase_stats, "catalog_movies": Movie.objects.count()}
-    (partial / "manifest.json").write_text(json.dumps(described, indent=2))
-    if folder.exists():
-        shutil.rmtree(folder)
-    partial.rename(folder)
+    dataset_folder_write(folder, examples, SPLITS, described)
     return folder, described
 
 
@@ -73,15 +63,7 @@ def handwritten_rows(path: Path = HANDWRITTEN) -> list[tuple[str, str, dict]]:
     """(text, intent, gold sets) for the hand-written set; titles resolved by exact title and year.
     A title the catalog lacks is an error: the set must match the bundled data."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    wanted = {(title["title"], title["year"]) for row in rows for title in row["titles"]}
-    ids = {}
-    for movie_id, title, year in Movie.objects.filter(title__in={t for t, _ in wanted}).values_list(
-        "id", "title", "year"
-    ):
-        ids[(title, year)] = movie_id
-    missing = sorted(wanted - ids.keys(), key=str)
-    if missing:
-        raise ValueError(f"hand-written titles not in the catalog: {missing[:5]}")
+    ids = movie_ids_by_title_year({(title["title"], title["year"]) for row in rows for title in row["titles"]})
     out = []
     for row in rows:
         labels = {**row, "titles": [{"id": ids[(t["title"], t["year"])]} for t in row["titles"]]}

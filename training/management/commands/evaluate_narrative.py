@@ -21,7 +21,6 @@ and for famous plots the share whose film is in the top 10.
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
 
@@ -33,7 +32,7 @@ from recommender.models import MovieEmbedding
 from recommender.selectors.search import search_run
 from recommender.services.embeddings import embedder_source
 from training.engine.synthetic.retrieval_set import SPLITS, movies_by_split
-from training.services.narrative_data import narrative_dataset_read
+from training.services.narrative_data import latest_narrative_dataset, narrative_dataset_read
 from training.services.narrative_eval import (
     CrossEncoderRetriever,
     EmbedderRetriever,
@@ -138,10 +137,7 @@ class _ServedSearch:
 
 
 def _newest_dataset() -> Path:
-    folders = sorted(
-        (Path(settings.VAR_DIR) / "datasets" / "narrative").glob("v*-seed*"), key=lambda p: p.stat().st_mtime
-    )
-    folders = [folder for folder in folders if not folder.name.endswith(".partial")]
-    if not folders:
+    folder = latest_narrative_dataset()
+    if folder is None:
         raise CommandError("no narrative data set yet: run `manage.py build_narrative_dataset` first")
-    return folders[-1]
+    return folder

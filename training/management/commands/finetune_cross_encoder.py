@@ -7,17 +7,14 @@ exists to fix), one drawn at random. Only train-split movies appear. Measure it 
 `evaluate_narrative --bi-encoder FIRST_STAGE --cross-encoder DIR`.
 """
 
-import json
-import random
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from recommender.engine.text.embedder import Embedder, default_model_path
 from training.engine.cross_encoder import CrossEncoderConfig, train_cross_encoder
-from training.services.cross_encoder_data import cross_encoder_groups, train_documents
-from training.services.narrative_data import narrative_dataset_read
+from training.management.progress import batch_progress
+from training.services.cross_encoder_data import dataset_groups
 from training.services.narrative_eval import EmbedderRetriever
 
 
@@ -38,25 +35,16 @@ class Command(BaseCommand):
     def handle(self, *args, requests: Path, out: Path, first_stage: Path | None, seed: int, **options):
         if options["negatives"] < 1 or options["max_groups"] < 1:
             raise CommandError("--negatives and --max-groups must be at least 1")
-        manifest = json.loads((requests / "manifest.json").read_text())
-        documents = train_documents(manifest["seed"])
-        if not documents:
-            raise CommandError("no train-split movie is embedded yet: run `manage.py embed` first")
-        examples = narrative_dataset_read(requests, "train")
-        random.Random(seed).shuffle(examples)
-        examples = examples[: options["max_groups"]]
         retriever = EmbedderRetriever("first stage", Embedder(first_stage) if first_stage else Embedder())
-        self.stdout.write(f"ranking {len(examples)} train requests among {len(documents)} train-split movies ...")
-        groups = cross_encoder_groups(examples, documents, retriever, negatives=options["negatives"], seed=seed)
+        self.stdout.write(f"ranking up to {options['max_groups']} train requests among the train-split movies ...")
+        try:
+            groups = dataset_groups(requests, retriever, max_groups=options["max_groups"],
+                                    negatives=options["negatives"], seed=seed)  # fmt: skip
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         config = CrossEncoderConfig(epochs=options["epochs"], batch_size=options["batch_size"], lr=options["lr"],
                                     seed=seed)  # fmt: skip
         self.stdout.write(f"training on {len(groups)} groups of 1 answer + {options['negatives']} negatives")
-        with tqdm(desc="fine-tuning", unit="batch") as bar:
-
-            def progress(step: int, total: int, loss: float) -> None:
-                bar.total = total
-                bar.update(step - bar.n)
-                bar.set_postfix(loss=f"{loss:.3f}")
-
+        with batch_progress() as progress:
             train_cross_encoder(default_model_path(), groups, config, out, progress)
         self.stdout.write(self.style.SUCCESS(f"saved to {out}; measure with: evaluate_narrative --cross-encoder {out}"))

@@ -12,20 +12,16 @@ through the model registry instead (starting from the serving embedder, re-embed
 after a promotion), run `manage.py train embedder [--param max_pairs=2000 ...] [--queue]`.
 """
 
-import json
-import random
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from recommender.engine.evaluation.semantic import evaluate_embedder, held_out
-from recommender.engine.text.documents import movie_document
 from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.selectors.movie_text import movie_texts
-from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune, request_triplets
-from training.engine.synthetic.retrieval_set import split_of
-from training.services.narrative_data import narrative_dataset_read
+from training.engine.contrastive import ContrastiveConfig, contrastive_examples, fine_tune
+from training.management.progress import batch_progress
+from training.services.narrative_data import bi_encoder_examples
 
 
 class Command(BaseCommand):
@@ -63,13 +59,7 @@ class Command(BaseCommand):
         triplets = sum(len(example) == 3 for example in pairs)
         self.stdout.write(f"training on {len(pairs)} pairs ({triplets} with a hard negative); "
                           f"{len(evaluation)} held-out movies never seen in training")  # fmt: skip
-        with tqdm(desc="fine-tuning", unit="batch") as bar:
-
-            def progress(step: int, total: int, loss: float) -> None:
-                bar.total = total
-                bar.update(step - bar.n)
-                bar.set_postfix(loss=f"{loss:.3f}")
-
+        with batch_progress() as progress:
             fine_tune(default_model_path(), pairs, config, out, progress)
         held = {movie_id: texts[movie_id] for movie_id in sorted(evaluation)}
         self.stdout.write(f"protocol: {len(held)} held-out movies, seed {seed}; query = overview, corpus = "
@@ -82,24 +72,10 @@ class Command(BaseCommand):
             )
 
     def _requests(self, dataset: Path, texts: dict, config: ContrastiveConfig, out: Path, per_request: int) -> None:
-        manifest = json.loads((dataset / "manifest.json").read_text())
-        train = {m for m in texts if split_of(m, seed=manifest["seed"], salt="movie") == "train"}
-        train_texts = {movie_id: texts[movie_id] for movie_id in train}
-        documents = {movie_id: movie_document(text) for movie_id, text in train_texts.items()}
-        requests = [(example.query, example.relevant) for example in narrative_dataset_read(dataset, "train")]
-        examples = request_triplets(requests, train_texts, documents, per_request=per_request, seed=config.seed)
-        held = set(texts) - train  # validation and test movies: never a positive, never a negative
-        examples += contrastive_examples(texts, exclude=held, config=config)
-        random.Random(config.seed).shuffle(examples)
+        examples, requests = bi_encoder_examples(dataset, texts, config, per_request=per_request)
         triplets = sum(len(example) == 3 for example in examples)
-        self.stdout.write(f"training on {len(examples)} examples from {len(requests)} train requests and "
+        self.stdout.write(f"training on {len(examples)} examples from {requests} train requests and "
                           f"train-split overviews ({triplets} with a hard negative); other splits unused")  # fmt: skip
-        with tqdm(desc="fine-tuning", unit="batch") as bar:
-
-            def progress(step: int, total: int, loss: float) -> None:
-                bar.total = total
-                bar.update(step - bar.n)
-                bar.set_postfix(loss=f"{loss:.3f}")
-
+        with batch_progress() as progress:
             fine_tune(default_model_path(), examples, config, out, progress)
         self.stdout.write(self.style.SUCCESS(f"saved to {out}; measure with: evaluate_narrative --bi-encoder {out}"))
