@@ -131,3 +131,21 @@ def test_retrieval_metrics_of_one_request():
     assert mean_metrics([metrics, request_metrics([1], {1})])["requests"] == 2
     with pytest.raises(ValueError):
         request_metrics([1], set())
+
+
+def test_the_likelihood_ablation_scores_three_relevant_sets_of_the_same_size_on_one_ranking():
+    from training.engine.synthetic.retrieval_set import RetrievalExample
+    from training.services.narrative_eval import likelihood_filter_ablation
+
+    class FixedRanking:
+        def rank(self, queries, corpus, depth=100):
+            return [[1, 2, 3, 20, 21] for _ in queries]
+
+    source = {"described": [1, 4, 2], "candidates": [1, 2, 3, 4, 5, 6]}
+    examples = [RetrievalExample("a quiet film about a lighthouse", "narrative", [1, 2, 3], "test", source),
+                RetrievalExample("a heist", "theme", [20], "test")]  # fmt: skip
+    results = likelihood_filter_ablation(FixedRanking(), examples, {"test": list(range(1, 30))})
+    assert set(results) == {"kept by the filter", "shown to the writer", "random liked (no filter)"}
+    assert results["kept by the filter"]["p@10"] == pytest.approx(0.3)
+    assert results["shown to the writer"]["p@10"] == pytest.approx(0.2)
+    assert all(row["requests"] == 1 for row in results.values())  # theme requests are not part of it

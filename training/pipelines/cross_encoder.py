@@ -6,9 +6,11 @@ with a film that answers it and `negatives` near misses of the serving embedder 
 movies (training/services/cross_encoder_data.py).
 
 Protocol: `validation_requests` validation requests, each ranked among the validation split's
-movies by the pipeline as served (recommender/engine/narrative/ranking.py), once without a
-cross-encoder, once with the candidate (and once with the serving one, if any), the blend weights
-fitted for each on these same requests. Gate: the candidate's NDCG@10 must beat every other row.
+movies, and the hand-written development requests (training/data/narrative_dev_requests.jsonl),
+each ranked among the whole catalog, by the pipeline as served (recommender/engine/narrative/
+ranking.py): once without a cross-encoder, once with the candidate (and once with the serving one,
+if any), the blend weights fitted for each on these same requests (both groups weighed equally).
+Gate: the candidate's objective (mean NDCG@10 of the two groups) must beat every other row.
 The test split is for `manage.py evaluate_narrative`, never for fitting or choosing.
 """
 
@@ -20,7 +22,6 @@ import tempfile
 from pathlib import Path
 
 from recommender.engine.narrative.cross_encoder import CrossEncoder
-from recommender.engine.narrative.ranking import fit_weights
 from recommender.engine.text.embedder import Embedder, default_model_path
 from recommender.models import ModelVersion, MovieEmbedding, TrainingRun
 from recommender.services.embeddings import embedder_source
@@ -31,7 +32,13 @@ from training.engine.synthetic.retrieval_set import movies_by_split
 from training.services.cross_encoder_data import dataset_groups
 from training.services.gate import promotion_gate
 from training.services.narrative_data import narrative_dataset_read, newest_narrative_dataset
-from training.services.narrative_eval import EmbedderRetriever, PipelineRetriever
+from training.services.narrative_eval import (
+    HANDWRITTEN_DEV,
+    EmbedderRetriever,
+    PipelineRetriever,
+    fit_pipeline_weights,
+    handwritten_requests,
+)
 
 KIND = "cross_encoder"
 
@@ -59,8 +66,9 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
         validation = narrative_dataset_read(dataset, "validation")
         random.Random(p["seed"]).shuffle(validation)
         validation = validation[: p["validation_requests"]]
-        embedded = MovieEmbedding.objects.values_list("movie_id", flat=True)
+        embedded = list(MovieEmbedding.objects.order_by("movie_id").values_list("movie_id", flat=True))
         corpus = movies_by_split(embedded, seed=seed)["validation"]
+        development = handwritten_requests(HANDWRITTEN_DEV, complete=False)
         rows = {"without a cross-encoder": None, "candidate": CrossEncoder(tuned, name=f"run-{run.pk}")}
         served = serving_model(KIND)
         if served is not None:
@@ -68,18 +76,19 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
         measured = {}
         for name, scorer in rows.items():
             pipeline = PipelineRetriever(name, dense, scorer, top_n=p["top_n"])
-            found = pipeline.candidates([example.query for example in validation], corpus)
-            weights, ndcg = fit_weights([(c, set(e.relevant)) for c, e in zip(found, validation, strict=True)])
-            measured[name] = {"ndcg": round(ndcg, 5), "weights": weights}
+            weights, scores = fit_pipeline_weights(pipeline, validation, corpus, development, embedded)
+            measured[name] = {"ndcg": scores["objective"], "by_group": scores, "weights": weights}
         candidate = measured.pop("candidate")
         passed, reason = promotion_gate(kind=KIND, candidate=candidate, measured=measured)
         summary = "; ".join(f"{name} {row['ndcg']:.4f}" for name, row in measured.items())
-        reporter.step(90, f"validation NDCG@10 with the candidate {candidate['ndcg']:.4f}; {summary}; "
+        reporter.step(90, f"validation objective (mean NDCG@10, synthetic and hand-written) with the candidate "
+                          f"{candidate['ndcg']:.4f}; {summary}; "
                           f"gate: {'pass' if passed else 'refused'} ({reason})")  # fmt: skip
         protocol = {"dataset": dataset.name, "validation_requests": len(validation), "corpus": len(corpus),
+                    "development_requests": len(development), "catalog": len(embedded),
                     "first_stage": serving_name, "train_groups": len(groups), "top_n": p["top_n"], "k": 10}  # fmt: skip
         metrics = {
-            "validation": {"ndcg": candidate["ndcg"]},
+            "validation": {"ndcg": candidate["ndcg"], **candidate["by_group"]},
             "baselines": measured,
             "weights": {
                 "with_cross_encoder": candidate["weights"],

@@ -1,6 +1,10 @@
 """Scoring free-text retrievers the same way: on the held-out synthetic requests (each split's
 requests against that split's movies only) and on the hand-written requests in the tests (against
 the whole catalog). Every retriever ranks the same documents: the text each movie is embedded by.
+
+Two hand-written sets, written independently with their own topics: the development set
+(training/data/narrative_dev_requests.jsonl) helps fit the blend weights; the test set
+(tests/recommender/data/narrative_requests.jsonl) is only ever scored.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ from django.conf import settings
 
 from catalog.models import Movie
 from recommender.engine.evaluation.retrieval import mean_metrics, request_metrics
-from recommender.engine.narrative.ranking import Candidates, blend, candidates_from, first_stage
+from recommender.engine.narrative.ranking import Candidates, blend, candidates_from, first_stage, fit_weights, mean_ndcg
 from recommender.models import MovieEmbedding
 from recommender.selectors.fulltext import fulltext_ranking
 from training.engine.synthetic.retrieval_set import RetrievalExample
 from training.services.datasets import movie_ids_by_title_year
 
 HANDWRITTEN_NARRATIVE = Path(settings.BASE_DIR) / "tests" / "recommender" / "data" / "narrative_requests.jsonl"
+HANDWRITTEN_DEV = Path(settings.BASE_DIR) / "training" / "data" / "narrative_dev_requests.jsonl"
 DEPTH = 100  # results each retriever returns: Recall@100 and MAP@100 read this deep
 
 
@@ -32,13 +37,21 @@ class HandwrittenRequest:
     relevant: list[int]
 
 
-def handwritten_requests(path: Path = HANDWRITTEN_NARRATIVE) -> list[HandwrittenRequest]:
-    """The hand-written set with its acceptable films resolved by exact title and year; a film the
-    catalog lacks is an error (the set must match the bundled data)."""
+def handwritten_requests(path: Path = HANDWRITTEN_NARRATIVE, *, complete: bool = True) -> list[HandwrittenRequest]:
+    """A hand-written set with its acceptable films resolved by exact title and year. With `complete`
+    a film the catalog lacks is an error (the set must match the bundled data); without, such films
+    are left out, and requests left with none (a small test catalog)."""
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    ids = movie_ids_by_title_year({(film["title"], film["year"]) for row in rows for film in row["acceptable"]})
-    return [HandwrittenRequest(row["q"], row["kind"], [ids[(f["title"], f["year"])] for f in row["acceptable"]])
-            for row in rows]  # fmt: skip
+    wanted = {(film["title"], film["year"]) for row in rows for film in row["acceptable"]}
+    ids = movie_ids_by_title_year(wanted, missing_ok=not complete)
+    requests = []
+    for row in rows:
+        relevant = [
+            ids[(film["title"], film["year"])] for film in row["acceptable"] if (film["title"], film["year"]) in ids
+        ]
+        if relevant:
+            requests.append(HandwrittenRequest(row["q"], row["kind"], relevant))
+    return requests
 
 
 class FulltextRetriever:
@@ -171,3 +184,51 @@ class PipelineRetriever:
             order = np.argsort(-blend(candidates, weights), kind="stable")[:depth]
             ranked.append([candidates.ids[i] for i in order])
         return ranked
+
+
+def fit_pipeline_weights(
+    pipeline: PipelineRetriever,
+    validation: list[RetrievalExample],
+    validation_corpus: list[int],
+    development: list[HandwrittenRequest],
+    catalog: list[int],
+) -> tuple[dict, dict]:
+    """Blend weights for `pipeline`, fitted on two groups weighed equally: the synthetic validation
+    requests (among the validation split's movies) and the hand-written development requests (among
+    the whole catalog; they carry what people expect, well-known films first, which synthetic labels
+    do not). Returns (weights, NDCG@10 per group and the objective)."""
+    groups = {"synthetic validation": [], "hand-written development": []}
+    found = pipeline.candidates([example.query for example in validation], validation_corpus)
+    groups["synthetic validation"] = [(c, set(e.relevant)) for c, e in zip(found, validation, strict=True)]
+    if development:
+        found = pipeline.candidates([request.query for request in development], catalog)
+        groups["hand-written development"] = [(c, set(r.relevant)) for c, r in zip(found, development, strict=True)]
+    weights, objective = fit_weights(list(groups.values()))
+    scores = {name: round(mean_ndcg(group, weights), 5) for name, group in groups.items() if group}
+    return weights, {**scores, "objective": round(objective, 5)}
+
+
+def likelihood_filter_ablation(retriever, examples: list[RetrievalExample], corpora: dict, seed: int = 0) -> dict:
+    """Does the likelihood filter keep the films a request describes? Each narrative request is
+    scored three times by `retriever` (which never trained on them), against three relevant sets of
+    the same size from the same user's liked films: the ones the filter kept (best explained), the
+    ones the writer was shown, and a random draw of the liked candidates (what no filter would give).
+    Returns mean metrics per set."""
+    narratives = [example for example in examples if example.kind == "narrative"]
+    rng = np.random.default_rng(seed)
+    sets = {"kept by the filter": [], "shown to the writer": [], "random liked (no filter)": []}
+    for example in narratives:
+        size = len(example.relevant)
+        candidates = example.source["candidates"]
+        sets["kept by the filter"].append(example.relevant)
+        sets["shown to the writer"].append(example.source["described"][:size])
+        sets["random liked (no filter)"].append([int(m) for m in rng.choice(candidates, size, replace=False)])
+    rankings = {}
+    for split in {example.split for example in narratives}:
+        group = [example for example in narratives if example.split == split]
+        ranked = retriever.rank([example.query for example in group], corpora[split])
+        rankings.update({id(example): ranking for example, ranking in zip(group, ranked, strict=True)})
+    return {
+        name: mean_metrics([request_metrics(rankings[id(e)], rel) for e, rel in zip(narratives, relevant, strict=True)])
+        for name, relevant in sets.items()
+    }

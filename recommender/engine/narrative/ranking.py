@@ -10,8 +10,9 @@ candidate, features scaled to 0..1 within the request:
   quality     the film's mean rating, shrunk towards the catalog mean by its number of ratings
   popularity  log of its number of ratings over the most rated candidate's
 
-The weights are fitted on validation requests (fit_weights: a grid search for the best NDCG@10),
-never set by hand, and stored with the cross-encoder version that they were fitted with.
+The weights are fitted on validation requests (fit_weights: a grid search for the best NDCG@10 on
+synthetic validation requests and hand-written development requests, weighed equally), never set by
+hand, and stored with the cross-encoder version that they were fitted with.
 """
 
 from __future__ import annotations
@@ -112,18 +113,28 @@ def blend(candidates: Candidates, weights: dict[str, float]) -> np.ndarray:
     return total
 
 
-def fit_weights(requests: Sequence[tuple[Candidates, set[int]]], *, k: int = 10, grid=GRID) -> tuple[dict, float]:
-    """The weights (dense fixed at 1, the others from `grid`) with the best mean NDCG@k over these
-    validation requests, and that NDCG. Ties go to the smaller weights, so a feature that does not
-    help stays at 0."""
+def fit_weights(
+    groups: Sequence[Sequence[tuple[Candidates, set[int]]]], *, k: int = 10, grid=GRID
+) -> tuple[dict, float]:
+    """The weights (dense fixed at 1, the others from `grid`) with the best objective, and that
+    objective: the mean over the non-empty `groups` of each group's mean NDCG@k, so a small group of
+    hand-written requests counts as much as hundreds of synthetic ones. Each group is a list of
+    (candidates, relevant ids) validation requests. Ties go to the smaller weights, so a feature that
+    does not help stays at 0."""
+    groups = [group for group in groups if group]
     others = [name for name in FEATURES if name != "dense"]
     best, best_score = None, -1.0
     for values in sorted(itertools.product(grid, repeat=len(others)), key=sum):
         weights = {"dense": 1.0, **dict(zip(others, values, strict=True))}
-        score = float(np.mean([_ndcg(candidates, relevant, weights, k) for candidates, relevant in requests]))
+        score = float(np.mean([mean_ndcg(group, weights, k) for group in groups]))
         if score > best_score + 1e-9:
             best, best_score = weights, score
     return best, best_score
+
+
+def mean_ndcg(requests: Sequence[tuple[Candidates, set[int]]], weights: dict, k: int = 10) -> float:
+    """Mean NDCG@k of these (candidates, relevant ids) requests when blended by `weights`."""
+    return float(np.mean([_ndcg(candidates, relevant, weights, k) for candidates, relevant in requests]))
 
 
 def _ndcg(candidates: Candidates, relevant: set[int], weights: dict, k: int) -> float:

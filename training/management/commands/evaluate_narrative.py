@@ -8,8 +8,12 @@ Free-text retrievers on the same requests, one run:
   --cross-encoder DIR  the last embedder row's top --top-n re-ordered by this cross-encoder
   --pipeline           the fused pipeline as served: last embedder + full text fused, the cross-encoder
                        (when given) on the top --top-n, blended with quality priors by weights fitted
-                       on the VALIDATION split (so report it on test), with and without the cross-encoder
+                       on the VALIDATION split and the hand-written DEVELOPMENT set (so report it on
+                       test), with and without the cross-encoder
   served search        (--served, hand-written set only) the whole search box as served: parse, route, rank
+  --likelihood-ablation  the narrative requests of every split scored by full text and the base
+                       embedder (neither trained on them) against the films the likelihood filter
+                       kept, the films the writer was shown, and random liked films (no filter)
 
 Synthetic: the data set's requests of one split (theme and narrative), each ranked among that
 split's movies only, movies no trained model saw: NDCG@10, MAP@100, MRR, Recall@100, P@10.
@@ -26,7 +30,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recommender.engine.evaluation.retrieval import METRICS
 from recommender.engine.narrative.cross_encoder import CrossEncoder
-from recommender.engine.narrative.ranking import fit_weights
 from recommender.engine.text.embedder import Embedder
 from recommender.models import MovieEmbedding
 from recommender.selectors.search import search_run
@@ -34,12 +37,15 @@ from recommender.services.embeddings import embedder_source
 from training.engine.synthetic.retrieval_set import SPLITS, movies_by_split
 from training.services.narrative_data import latest_narrative_dataset, narrative_dataset_read
 from training.services.narrative_eval import (
+    HANDWRITTEN_DEV,
     CrossEncoderRetriever,
     EmbedderRetriever,
     FulltextRetriever,
     PipelineRetriever,
+    fit_pipeline_weights,
     handwritten_requests,
     handwritten_scores,
+    likelihood_filter_ablation,
     synthetic_scores,
 )
 
@@ -56,6 +62,8 @@ class Command(BaseCommand):
         parser.add_argument("--pipeline", action="store_true",
                             help="also the fused pipeline (weights fitted on the validation split)")  # fmt: skip
         parser.add_argument("--served", action="store_true", help="also the served search box on the hand-written set")
+        parser.add_argument("--likelihood-ablation", action="store_true",
+                            help="only the likelihood filter's ablation on the narrative requests")  # fmt: skip
         parser.add_argument("--json", type=Path, help="also write every score here")
 
     def handle(self, *args, dataset: Path | None, split: str, bi_encoder: list[Path], served: bool, **options):
@@ -65,6 +73,8 @@ class Command(BaseCommand):
         if not embedded:
             raise CommandError("no movie is embedded yet: run `manage.py embed` first (the documents live there)")
         corpora = movies_by_split(embedded, seed=manifest["seed"])
+        if options["likelihood_ablation"]:
+            return self._likelihood_ablation(dataset, corpora, options["json"])
         examples = narrative_dataset_read(dataset, split)
         handwritten = handwritten_requests()
         retrievers = [FulltextRetriever(), EmbedderRetriever("base embedder (MiniLM)", Embedder())]
@@ -81,12 +91,16 @@ class Command(BaseCommand):
             retrievers.append(CrossEncoderRetriever(name, dense, scorer, top_n=options["top_n"]))
         if options["pipeline"]:
             validation = narrative_dataset_read(dataset, "validation")
+            development = handwritten_requests(HANDWRITTEN_DEV)
             for cross in [None, scorer] if scorer is not None else [None]:
                 pipeline = PipelineRetriever(f"fused{' + cross' if cross else ''} + priors", dense, cross,
                                              top_n=options["top_n"])  # fmt: skip
-                pipeline.weights, fitted = self._fit(pipeline, validation, corpora["validation"])
-                self.stdout.write(f"{pipeline.name}: weights fitted on {len(validation)} validation requests "
-                                  f"{pipeline.weights} (validation NDCG@10 {fitted:.4f})")  # fmt: skip
+                pipeline.weights, fitted = fit_pipeline_weights(
+                    pipeline, validation, corpora["validation"], development, embedded
+                )
+                self.stdout.write(f"{pipeline.name}: weights fitted on {len(validation)} synthetic validation and "
+                                  f"{len(development)} hand-written development requests: {pipeline.weights} "
+                                  f"(NDCG@10 {fitted})")  # fmt: skip
                 retrievers.append(pipeline)
 
         results = {"dataset": str(dataset), "split": split, "synthetic": {}, "handwritten": {}}
@@ -118,13 +132,24 @@ class Command(BaseCommand):
         if options["json"]:
             options["json"].write_text(json.dumps(results, indent=2))
 
-    @staticmethod
-    def _fit(pipeline, validation, corpus) -> tuple[dict, float]:
-        """Weights with the best NDCG@10 on the validation requests, ranked among validation movies."""
-        found = pipeline.candidates([example.query for example in validation], corpus)
-        return fit_weights(
-            [(candidates, set(example.relevant)) for candidates, example in zip(found, validation, strict=True)]
+    def _likelihood_ablation(self, dataset: Path, corpora: dict, json_path: Path | None) -> None:
+        examples = [example for split in SPLITS for example in narrative_dataset_read(dataset, split)]
+        count = sum(example.kind == "narrative" for example in examples)
+        results = {}
+        self.stdout.write(f"{'retriever / relevant set':52} " + " ".join(f"{m:>10}" for m in METRICS))
+        for retriever in [FulltextRetriever(), EmbedderRetriever("base embedder (MiniLM)", Embedder())]:
+            results[retriever.name] = likelihood_filter_ablation(retriever, examples, corpora)
+            for name, row in results[retriever.name].items():
+                self.stdout.write(
+                    f"{retriever.name[:24] + ' / ' + name:52} " + " ".join(f"{row[m]:10.4f}" for m in METRICS)
+                )
+        self.stdout.write(
+            f"[{dataset.name}: the {count} narrative requests of all splits, each ranked among its split's movies by "
+            "retrievers that never trained on them; relevant: the same number of films (3) of the user's liked "
+            "candidates, chosen three ways; random draw seeded 0]"
         )
+        if json_path:
+            json_path.write_text(json.dumps(results, indent=2))
 
 
 class _ServedSearch:
