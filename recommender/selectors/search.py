@@ -21,6 +21,7 @@ a line of its description), so it is true of that movie.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from django.db.models import Q
 from pgvector.django import CosineDistance
 
 from catalog.models import Movie, NotInterested, Rating
+from recommender.engine.query.lexicon import mentions_film, unexplained_words
 from recommender.engine.query.schema import ParsedQuery
 from recommender.models import MovieEmbedding
 from recommender.selectors.free_text import free_text_rank, free_text_reasons, fulltext_for
@@ -42,6 +44,7 @@ from recommender.services.registry import serving_model
 
 SEARCH_ROUTES = ("recommendations", "answer", "title")
 NEAREST = 300  # candidates fetched per similarity signal before blending
+SHORT_REQUEST_WORDS = 12  # up to this many words a request's genres must all hold; beyond, any of them
 EF_SEARCH = 400
 # Hand-set blend (not fitted yet): closeness to what was asked dominates; quality and popularity keep
 # a film with 2 ratings from outranking a classic at the same closeness; the user's CF score orders
@@ -70,6 +73,9 @@ class SearchResult:
 def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | None = None) -> SearchResult:
     """Parse and answer one request. Raises QueryError (a ValueError with a message) for bad input."""
     parse, parser = query_parse(query)
+    if parse.intent == "non_rec" and parse.ask == "other" and mentions_film(query):
+        # "alien invasion movie" read as off-topic: a request that speaks of films is about films.
+        parse = dataclasses.replace(parse, intent="rec", ask=None)
     result = SearchResult(query=query, parse=parse, parser=parser, route="recommendations",
                           understood=understood(parse))  # fmt: skip
     if parse.intent == "non_rec":
@@ -99,7 +105,9 @@ def understood(parse: ParsedQuery) -> list[str]:
 def recommendations_for(
     *, parse: ParsedQuery, query: str, user, k: int, genre: str = "", decade: int | None = None
 ) -> list[SearchHit]:
-    movies = Movie.objects.filter(_filters(parse, genre, decade))
+    # A long description mentions genres in passing ("funny, a bit romantic, nothing too dark"): any
+    # of them will do. A short request names the kind it wants ("buddy cop action comedy"): all of them.
+    movies = Movie.objects.filter(_filters(parse, genre, decade, all_genres=len(query.split()) <= SHORT_REQUEST_WORDS))
     named = [title.id for title in parse.titles]
     excluded = set(named)
     rated: dict[int, float] = {}
@@ -137,7 +145,9 @@ def _filters(
     parse: ParsedQuery, genre: str, decade: int | None, all_genres: bool = True, parsed_genres: bool = True
 ) -> Q:
     condition = Q()
-    wanted = (parse.genres if parsed_genres else []) + ([genre] if genre else [])
+    if genre:  # the filter a person chose is always kept
+        condition &= Q(pk__in=Movie.objects.filter(genres__name__iexact=genre).values("pk"))
+    wanted = parse.genres if parsed_genres else []
     if wanted and all_genres:
         for name in wanted:
             condition &= Q(pk__in=Movie.objects.filter(genres__name__iexact=name).values("pk"))
@@ -164,8 +174,11 @@ def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dic
         vectors["titles"] = np.mean(np.asarray(stored, dtype=np.float32), axis=0)
     phrases = {}
     text = " ".join([*parse.themes, parse.plot or ""]).strip()
-    if not named and (text or not (parse.people or parse.genres or parse.decades)):
-        text = query  # a described request is read whole: the bi-encoder was trained on whole requests
+    leftover = unexplained_words(query, explained=[person.name for person in parse.people])
+    if not named and (text or leftover or not (parse.people or parse.genres or parse.decades)):
+        # A described request is read whole (the bi-encoder was trained on whole requests), and so is
+        # one with words the parse did not place ("90s teen comedies": "teen").
+        text = query
     if text:
         phrases["text"] = text
     phrases |= {f"less:{word}": word for word in parse.constraints.less}

@@ -31,6 +31,10 @@ FILMS = [
      "A family moves into an old house haunted by a vengeful ghost.", 70, 3.9),
     ("Gridiron", 1988, ("Drama",), ["american football", "underdog", "small town"],
      "A small-town football team of underdogs fights for the state title.", 50, 3.6),
+    ("Hall Pass Blues", 1996, ("Comedy",), ["high school", "teenager", "prom"],
+     "Three teenagers try to get dates for the senior prom.", 20, 3.2),
+    ("Office Party", 1994, ("Comedy",), ["office", "boss"],
+     "An accountant throws a party while his boss is away.", 140, 3.9),
 ]  # fmt: skip
 
 
@@ -97,3 +101,18 @@ def test_a_serving_cross_encoder_reorders_the_first_candidates_with_the_weights_
     documents = {m.title: m.embedding.document for m in catalog.values()}
     scores = CrossEncoder(folder).score(query, [documents[title] for title in titles])
     assert list(scores) == sorted(scores, reverse=True)  # the order is the cross-encoder's, as its weights say
+
+
+def test_words_the_parse_did_not_place_still_rank_a_request_with_a_genre_and_a_decade(api, catalog):
+    # "comedies" and "90s" are filters; the prom is what the request is about, not popularity.
+    titles = [hit["movie"]["title"] for hit in _results(api, "90s prom comedies")["results"]]
+    assert titles[0] == "Hall Pass Blues" and set(titles) == {"Hall Pass Blues", "Office Party"}
+
+
+def test_a_long_request_keeps_films_of_any_genre_it_mentions_but_a_chosen_genre_is_always_kept(api, catalog):
+    long_request = ("Date night tomorrow and we cannot agree: she wants something romantic, I want something "
+                    "funny, and neither of us wants to think too hard")  # fmt: skip
+    titles = {hit["movie"]["title"] for hit in _results(api, long_request)["results"]}
+    assert {"Summer Picnic", "Office Party"} <= titles  # romance or comedy, not only romantic comedies
+    titles = {hit["movie"]["title"] for hit in _results(api, long_request, genre="Romance")["results"]}
+    assert titles == {"Summer Picnic", "Wedding Season"}

@@ -156,3 +156,16 @@ def test_a_theme_is_named_in_a_reason_only_when_the_movie_carries_it(make_movie)
     warrior = make_movie("Iron Warrior", 1987, ("Action",), keywords=["warrior"])
     reasons = _reasons([cold, warrior], ParsedQuery(intent="rec", themes=["war"]), [])
     assert reasons == ["About war", "Action, 1987"]
+
+
+@pytest.mark.ml  # the request is embedded: nothing in the parse says what it wants
+def test_a_request_read_as_off_topic_that_speaks_of_films_is_answered_with_films(api, catalog, monkeypatch):
+    from recommender.engine.query.schema import ParsedQuery
+    from recommender.selectors import search
+
+    # A parser may read "zombie comedy movies" as off-topic; the words of the request overrule it.
+    monkeypatch.setattr(search, "query_parse", lambda q: (ParsedQuery(intent="non_rec", ask="other"), "test"))
+    body = _search(api, "funny movies")
+    assert body["route"] == "recommendations" and body["results"]
+    body = _search(api, "what is 17 times 23")
+    assert body["route"] == "answer" and body["results"] == []

@@ -18,6 +18,7 @@ DOCUMENTS = {
     "them is an undercover cop. Keywords: heist, bank robbery, twist ending.",
     "Summer Picnic": "Summer Picnic (2001). Genres: Romance. Two strangers fall in love in the countryside.",
     "Deep Space": "Deep Space (1979). Genres: Horror, Sci-Fi. A crew is hunted by an alien aboard their ship.",
+    "Picture Show": "Picture Show (1994). Genres: Comedy. A film-maker shoots the worst movie ever, a good story.",
 }
 
 
@@ -47,6 +48,11 @@ def test_fulltext_reads_a_long_request_as_any_of_its_words_and_respects_the_corp
     long_request = "My partner and I want something romantic, maybe strangers falling in love somewhere green"
     assert fulltext_ranking(long_request)[0] == embedded["Summer Picnic"]
     assert fulltext_ranking("crew", movie_ids=[embedded["Deep Space"]]) == [embedded["Deep Space"]]
+
+
+def test_words_of_asking_do_not_match_a_film_about_films(embedded):
+    assert embedded["Picture Show"] not in fulltext_ranking("a good survival movie, best film story please")
+    assert fulltext_ranking("something good to watch tonight") == []
 
 
 def test_fulltext_of_stop_words_or_symbols_finds_nothing_rather_than_everything(embedded):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from recommender.engine.query.words import edit_distance, fold
+from recommender.engine.query.words import COMMON, edit_distance, fold
 
 # How people say a genre (folded words) -> the catalog genre.
 GENRE_WORDS: dict[str, str] = {
@@ -106,3 +106,27 @@ def less_more_in(text: str) -> tuple[list[str], list[str]]:
     less = [match.group(1).strip() for clause in clauses for match in _LESS.finditer(clause)]
     more = [match.group(1).strip() for clause in clauses for match in _MORE.finditer(clause)]
     return list(dict.fromkeys(less)), list(dict.fromkeys(more))
+
+
+# Words that say "a film" without saying which: a request holding one is about movies.
+FILM_WORDS = frozenset("movie movies film films flick flicks cinema".split())
+
+
+def mentions_film(text: str) -> bool:
+    """Does the request speak of films ("alien invasion movie") or a genre ("zombie comedies")?"""
+    words = fold(text).split()
+    return bool(FILM_WORDS & set(words)) or bool(genres_in(text)[0] or genres_in(text)[1])
+
+
+def unexplained_words(text: str, *, explained: Iterable[str] = ()) -> list[str]:
+    """The request's words that neither everyday English (COMMON), a genre word, a decade nor one of
+    the `explained` phrases (the titles and people a parse found) account for: "90s teen comedies"
+    -> ["teen"]. A request with such words describes something the structured fields do not hold."""
+    words = _without(fold(text).split(), explained)
+    genre_words = {word for phrase in GENRE_WORDS for word in phrase.split()}
+    return [
+        word
+        for word in words
+        if word != "_" and word not in COMMON and word not in genre_words and word not in DECADE_WORDS
+        and not _DECADE.fullmatch(word) and not word.isdigit()
+    ]  # fmt: skip

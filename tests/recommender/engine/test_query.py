@@ -4,7 +4,7 @@ import pytest
 
 from recommender.engine.query.gazetteer import Gazetteer
 from recommender.engine.query.graph import CatalogGraph, GraphMovie
-from recommender.engine.query.lexicon import decades_in, genres_in, less_more_in
+from recommender.engine.query.lexicon import decades_in, genres_in, less_more_in, mentions_film, unexplained_words
 from recommender.engine.query.schema import ParsedQuery, QueryError, query_clean, query_key
 from recommender.engine.query.synth import SPLITS, Generator, manifest
 
@@ -212,3 +212,11 @@ def test_generated_requests_are_deterministic_labelled_from_the_catalog_and_spli
 def test_a_span_of_everyday_words_names_a_person_only_exactly_never_by_typo():
     assert GAZETTEER.resolve_person("clive barkr") == "Clive Barker"  # a name, misspelt
     assert GAZETTEER.resolve_person("banker") is None  # "a banker wrongly jailed": no typo of Barker
+
+
+def test_words_a_parse_does_not_place_and_requests_that_speak_of_films():
+    assert unexplained_words("90s teen comedies") == ["teen"]
+    assert unexplained_words("funny movies from the 80s with Bill Murray", explained=["Bill Murray"]) == []
+    assert unexplained_words("best horror of the 1980s, no westerns") == []
+    assert mentions_film("alien invasion movie") and mentions_film("zombie comedies")
+    assert not mentions_film("what is 17 times 23") and not mentions_film("hello there")
