@@ -135,7 +135,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{label:<52}{timing['n']:>7}{timing['p50']:>9.1f}{timing['p95']:>9.1f}")
 
     def _free_text_latency(self) -> None:
-        """search_run over the hand-written free-text requests (short: theme and plot; long: first-person
+        """search_run over both hand-written free-text sets (short: theme and plot; long: first-person
         narratives) with the cross-encoder reading 0/10/20/50 candidates; parse cached (warmed once),
         so the rows time retrieval, re-ranking and reasons; the parse's own cost is the table above."""
         import torch
@@ -143,10 +143,11 @@ class Command(BaseCommand):
 
         from recommender.selectors.search import search_run
         from recommender.services.registry import serving_model
-        from training.services.narrative_eval import HANDWRITTEN_NARRATIVE
+        from training.services.narrative_eval import HANDWRITTEN_DEV, HANDWRITTEN_NARRATIVE
 
         torch.set_num_threads(1)
-        rows = [json.loads(line) for line in HANDWRITTEN_NARRATIVE.read_text().splitlines() if line.strip()]
+        lines = [line for path in (HANDWRITTEN_NARRATIVE, HANDWRITTEN_DEV) for line in path.read_text().splitlines()]
+        rows = [json.loads(line) for line in lines if line.strip()]
         sets = {"short": [r["q"] for r in rows if r["kind"] != "narrative"],
                 "long": [r["q"] for r in rows if r["kind"] == "narrative"]}  # fmt: skip
         served = serving_model("cross_encoder")
