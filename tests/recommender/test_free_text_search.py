@@ -2,6 +2,7 @@
 embeddings and Postgres full-text search: described requests find the films that match them,
 filters still return k results, and every reason cites only the film's own data."""
 
+import numpy as np
 import pytest
 
 from recommender.engine.narrative.cross_encoder import CrossEncoder
@@ -116,3 +117,13 @@ def test_a_long_request_keeps_films_of_any_genre_it_mentions_but_a_chosen_genre_
     assert {"Summer Picnic", "Office Party"} <= titles  # romance or comedy, not only romantic comedies
     titles = {hit["movie"]["title"] for hit in _results(api, long_request, genre="Romance")["results"]}
     assert titles == {"Summer Picnic", "Wedding Season"}
+
+
+def test_cross_encoder_scores_keep_the_documents_order_whatever_the_batching(tmp_path):
+    folder = train_cross_encoder(default_model_path(), [Group("a film", "A film.", ("Another film.",))] * 2,
+                                 CrossEncoderConfig(), tmp_path / "cross_encoder")  # fmt: skip
+    documents = [text for *_, text, _, _ in FILMS]
+    one_by_one = CrossEncoder(folder).score("a lonely astronaut on the moon", documents, batch_size=1)
+    grouped = CrossEncoder(folder).score("a lonely astronaut on the moon", documents, batch_size=4)
+    assert len(grouped) == len(documents) and np.allclose(one_by_one, grouped, atol=0.05)
+    assert len(CrossEncoder(folder).score("anything", [])) == 0
