@@ -15,13 +15,15 @@ from collections.abc import Collection
 
 from django.db import connection
 
+from recommender.engine.query.lexicon import FILM_WORDS
+
 TSVECTOR = "to_tsvector('english'::regconfig, document)"  # the indexed expression (migration 0006)
 # Words of asking, not of wanting: any document saying "film" or "story" matched them ("survival
 # movies in the wilderness" found Ed Wood and Last Action Hero, films about films).
-REQUEST_WORDS = frozenset(
-    """movie movies film films flick flicks cinema watch watching watched want wanted wanna looking look
-    something anything recommend recommendation recommendations suggest suggestions please pls good great
-    best nice awesome favourite favorite kind sort type style stuff story stories tonight lol""".split()
+REQUEST_WORDS = FILM_WORDS | frozenset(
+    """watch watching watched want wanted wanna looking look something anything recommend recommendation
+    recommendations suggest suggestions please pls good great best nice awesome favourite favorite kind sort
+    type style stuff story stories tonight lol""".split()
 )
 
 

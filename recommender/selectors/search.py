@@ -21,10 +21,9 @@ a line of its description), so it is true of that movie.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.conf import settings
@@ -75,7 +74,7 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
     parse, parser = query_parse(query)
     if parse.intent == "non_rec" and parse.ask == "other" and mentions_film(query):
         # "alien invasion movie" read as off-topic: a request that speaks of films is about films.
-        parse = dataclasses.replace(parse, intent="rec", ask=None)
+        parse = replace(parse, intent="rec", ask=None)
     result = SearchResult(query=query, parse=parse, parser=parser, route="recommendations",
                           understood=understood(parse))  # fmt: skip
     if parse.intent == "non_rec":

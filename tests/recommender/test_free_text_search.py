@@ -123,7 +123,10 @@ def test_cross_encoder_scores_keep_the_documents_order_whatever_the_batching(tmp
     folder = train_cross_encoder(default_model_path(), [Group("a film", "A film.", ("Another film.",))] * 2,
                                  CrossEncoderConfig(), tmp_path / "cross_encoder")  # fmt: skip
     documents = [text for *_, text, _, _ in FILMS]
-    one_by_one = CrossEncoder(folder).score("a lonely astronaut on the moon", documents, batch_size=1)
-    grouped = CrossEncoder(folder).score("a lonely astronaut on the moon", documents, batch_size=4)
+    scorer = CrossEncoder(folder)
+    alone = [scorer.score("a lonely astronaut on the moon", [document])[0] for document in documents]
+    one_by_one = scorer.score("a lonely astronaut on the moon", documents, batch_size=1)
+    assert np.allclose(one_by_one, alone, atol=1e-6)  # each score lands on its own document, not its length rank
+    grouped = scorer.score("a lonely astronaut on the moon", documents, batch_size=4)
     assert len(grouped) == len(documents) and np.allclose(one_by_one, grouped, atol=0.05)
     assert len(CrossEncoder(folder).score("anything", [])) == 0

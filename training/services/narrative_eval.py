@@ -46,10 +46,8 @@ def handwritten_requests(path: Path = HANDWRITTEN_NARRATIVE, *, complete: bool =
     ids = movie_ids_by_title_year(wanted, missing_ok=not complete)
     requests = []
     for row in rows:
-        relevant = [
-            ids[(film["title"], film["year"])] for film in row["acceptable"] if (film["title"], film["year"]) in ids
-        ]
-        if relevant:
+        keys = [(film["title"], film["year"]) for film in row["acceptable"]]
+        if relevant := [ids[key] for key in keys if key in ids]:
             requests.append(HandwrittenRequest(row["q"], row["kind"], relevant))
     return requests
 
@@ -93,17 +91,25 @@ def corpus_documents(corpus: list[int]) -> dict[int, str]:
 
 def synthetic_scores(retriever, examples: list[RetrievalExample], corpora: dict[str, list[int]]) -> dict:
     """Mean METRICS per kind (theme, narrative) and over all, each split's requests against its own movies."""
-    by_split: dict[str, list[RetrievalExample]] = defaultdict(list)
-    for example in examples:
-        by_split[example.split].append(example)
     rows: dict[str, list[dict]] = defaultdict(list)
-    for split, group in by_split.items():
-        rankings = retriever.rank([example.query for example in group], corpora[split])
-        for example, ranked in zip(group, rankings, strict=True):
-            metrics = request_metrics(ranked, example.relevant)
-            rows[example.kind].append(metrics)
-            rows["all"].append(metrics)
+    for example, ranked in zip(examples, rankings_by_split(retriever, examples, corpora), strict=True):
+        metrics = request_metrics(ranked, example.relevant)
+        rows[example.kind].append(metrics)
+        rows["all"].append(metrics)
     return {kind: mean_metrics(values) for kind, values in rows.items()}
+
+
+def rankings_by_split(retriever, examples: list[RetrievalExample], corpora: dict[str, list[int]]) -> list[list[int]]:
+    """`retriever`'s ranking for each example, in the examples' order, each among its own split's movies."""
+    rankings: list[list[int]] = [[] for _ in examples]
+    by_split: dict[str, list[int]] = defaultdict(list)
+    for i, example in enumerate(examples):
+        by_split[example.split].append(i)
+    for split, positions in by_split.items():
+        ranked = retriever.rank([examples[i].query for i in positions], corpora[split])
+        for i, ranking in zip(positions, ranked, strict=True):
+            rankings[i] = ranking
+    return rankings
 
 
 def handwritten_scores(retriever, requests: list[HandwrittenRequest], corpus: list[int]) -> dict:
@@ -197,20 +203,26 @@ def fit_pipeline_weights(
     requests (among the validation split's movies) and the hand-written development requests (among
     the whole catalog; they carry what people expect, well-known films first, which synthetic labels
     do not). Returns (weights, NDCG@10 per group and the objective)."""
-    groups = {"synthetic validation": [], "hand-written development": []}
-    found = pipeline.candidates([example.query for example in validation], validation_corpus)
-    groups["synthetic validation"] = [(c, set(e.relevant)) for c, e in zip(found, validation, strict=True)]
-    if development:
-        found = pipeline.candidates([request.query for request in development], catalog)
-        groups["hand-written development"] = [(c, set(r.relevant)) for c, r in zip(found, development, strict=True)]
+    groups = {
+        "synthetic validation": _with_candidates(pipeline, validation, validation_corpus),
+        "hand-written development": _with_candidates(pipeline, development, catalog),
+    }
     weights, objective = fit_weights(list(groups.values()))
     scores = {name: round(mean_ndcg(group, weights), 5) for name, group in groups.items() if group}
     return weights, {**scores, "objective": round(objective, 5)}
 
 
+def _with_candidates(pipeline: PipelineRetriever, requests: list, corpus: list[int]) -> list[tuple[Candidates, set]]:
+    """(candidates, relevant ids) per request (a RetrievalExample or a HandwrittenRequest); [] for none."""
+    if not requests:
+        return []
+    found = pipeline.candidates([request.query for request in requests], corpus)
+    return [(candidates, set(request.relevant)) for candidates, request in zip(found, requests, strict=True)]
+
+
 def likelihood_filter_ablation(retriever, examples: list[RetrievalExample], corpora: dict, seed: int = 0) -> dict:
     """Does the likelihood filter keep the films a request describes? Each narrative request is
-    scored three times by `retriever` (which never trained on them), against three relevant sets of
+    ranked once by `retriever` (which never trained on them) and scored against three relevant sets of
     the same size from the same user's liked films: the ones the filter kept (best explained), the
     ones the writer was shown, and a random draw of the liked candidates (what no filter would give).
     Returns mean metrics per set."""
@@ -223,12 +235,8 @@ def likelihood_filter_ablation(retriever, examples: list[RetrievalExample], corp
         sets["kept by the filter"].append(example.relevant)
         sets["shown to the writer"].append(example.source["described"][:size])
         sets["random liked (no filter)"].append([int(m) for m in rng.choice(candidates, size, replace=False)])
-    rankings = {}
-    for split in {example.split for example in narratives}:
-        group = [example for example in narratives if example.split == split]
-        ranked = retriever.rank([example.query for example in group], corpora[split])
-        rankings.update({id(example): ranking for example, ranking in zip(group, ranked, strict=True)})
+    rankings = rankings_by_split(retriever, narratives, corpora)
     return {
-        name: mean_metrics([request_metrics(rankings[id(e)], rel) for e, rel in zip(narratives, relevant, strict=True)])
+        name: mean_metrics([request_metrics(ranked, rel) for ranked, rel in zip(rankings, relevant, strict=True)])
         for name, relevant in sets.items()
     }

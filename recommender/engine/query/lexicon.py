@@ -110,12 +110,13 @@ def less_more_in(text: str) -> tuple[list[str], list[str]]:
 
 # Words that say "a film" without saying which: a request holding one is about movies.
 FILM_WORDS = frozenset("movie movies film films flick flicks cinema".split())
+_GENRE_WORD_PARTS = frozenset(word for phrase in GENRE_WORDS for word in phrase.split())
 
 
 def mentions_film(text: str) -> bool:
     """Does the request speak of films ("alien invasion movie") or a genre ("zombie comedies")?"""
-    words = fold(text).split()
-    return bool(FILM_WORDS & set(words)) or bool(genres_in(text)[0] or genres_in(text)[1])
+    wanted, excluded = genres_in(text)
+    return bool(FILM_WORDS & set(fold(text).split())) or bool(wanted or excluded)
 
 
 def unexplained_words(text: str, *, explained: Iterable[str] = ()) -> list[str]:
@@ -123,10 +124,9 @@ def unexplained_words(text: str, *, explained: Iterable[str] = ()) -> list[str]:
     the `explained` phrases (the titles and people a parse found) account for: "90s teen comedies"
     -> ["teen"]. A request with such words describes something the structured fields do not hold."""
     words = _without(fold(text).split(), explained)
-    genre_words = {word for phrase in GENRE_WORDS for word in phrase.split()}
     return [
         word
         for word in words
-        if word != "_" and word not in COMMON and word not in genre_words and word not in DECADE_WORDS
+        if word != "_" and word not in COMMON and word not in _GENRE_WORD_PARTS and word not in DECADE_WORDS
         and not _DECADE.fullmatch(word) and not word.isdigit()
     ]  # fmt: skip
