@@ -10,7 +10,10 @@ Free-text retrievers on the same requests, one run:
                        (when given) on the top --top-n, blended with quality priors by weights fitted
                        on the VALIDATION split and the hand-written DEVELOPMENT set (so report it on
                        test), with and without the cross-encoder
-  served search        (--served, hand-written set only) the whole search box as served: parse, route, rank
+  served search        (--served, hand-written set only) the whole search box as served: parse, route, rank;
+                       --served-only skips everything else (a quick look while diagnosing)
+  --handwritten development  score the hand-written DEVELOPMENT set instead of the test set (for
+                       diagnosis and fitting; the test set is only ever scored)
   --likelihood-ablation  the narrative requests of every split scored by full text and the base
                        embedder (neither trained on them) against the films the likelihood filter
                        kept, the films the writer was shown, and random liked films (no filter)
@@ -38,6 +41,7 @@ from training.engine.synthetic.retrieval_set import SPLITS, movies_by_split
 from training.services.narrative_data import latest_narrative_dataset, narrative_dataset_read
 from training.services.narrative_eval import (
     HANDWRITTEN_DEV,
+    HANDWRITTEN_NARRATIVE,
     CrossEncoderRetriever,
     EmbedderRetriever,
     FulltextRetriever,
@@ -62,11 +66,21 @@ class Command(BaseCommand):
         parser.add_argument("--pipeline", action="store_true",
                             help="also the fused pipeline (weights fitted on the validation split)")  # fmt: skip
         parser.add_argument("--served", action="store_true", help="also the served search box on the hand-written set")
+        parser.add_argument("--served-only", action="store_true", help="only the served search box, hand-written set")
+        parser.add_argument("--handwritten", choices=["test", "development"], default="test",
+                            help="which hand-written set to score (default: test)")  # fmt: skip
         parser.add_argument("--likelihood-ablation", action="store_true",
                             help="only the likelihood filter's ablation on the narrative requests")  # fmt: skip
         parser.add_argument("--json", type=Path, help="also write every score here")
 
     def handle(self, *args, dataset: Path | None, split: str, bi_encoder: list[Path], served: bool, **options):
+        self.handwritten_set = options["handwritten"]
+        handwritten = handwritten_requests(
+            HANDWRITTEN_DEV if self.handwritten_set == "development" else HANDWRITTEN_NARRATIVE
+        )
+        if options["served_only"]:
+            self._handwritten_table([_ServedSearch()], handwritten, options["json"])
+            return
         dataset = dataset or _newest_dataset()
         manifest = json.loads((dataset / "manifest.json").read_text())
         embedded = list(MovieEmbedding.objects.order_by("movie_id").values_list("movie_id", flat=True))
@@ -76,7 +90,6 @@ class Command(BaseCommand):
         if options["likelihood_ablation"]:
             return self._likelihood_ablation(dataset, corpora, options["json"])
         examples = narrative_dataset_read(dataset, split)
-        handwritten = handwritten_requests()
         retrievers = [FulltextRetriever(), EmbedderRetriever("base embedder (MiniLM)", Embedder())]
         serving_path, serving_name = embedder_source()
         if serving_path is not None:
@@ -118,19 +131,28 @@ class Command(BaseCommand):
             f"embedded movies (no trained model saw them); relevant: theme = movies carrying every trait, narrative "
             f"= the user's liked films kept by the likelihood filter; depth 100]\n"
         )
-        self.stdout.write(f"{'retriever':38} {'theme P@10':>10} {'narr. P@10':>10} {'plot top10':>10}")
         if served:
             retrievers.append(_ServedSearch())
+        results["handwritten"] = self._handwritten_table(retrievers, handwritten)
+        if options["json"]:
+            options["json"].write_text(json.dumps(results, indent=2))
+
+    def _handwritten_table(self, retrievers: list, handwritten: list, json_path: Path | None = None) -> dict:
+        embedded = list(MovieEmbedding.objects.order_by("movie_id").values_list("movie_id", flat=True))
+        results = {}
+        self.stdout.write(f"{'retriever':38} {'theme P@10':>10} {'narr. P@10':>10} {'plot top10':>10}")
         for retriever in retrievers:
             scores = handwritten_scores(retriever, handwritten, embedded)
-            results["handwritten"][retriever.name] = scores
+            results[retriever.name] = scores
             self.stdout.write(f"{retriever.name[:38]:38} {scores.get('theme', 0):10.3f} "
                               f"{scores.get('narrative', 0):10.3f} {scores.get('plot', 0):10.3f}")  # fmt: skip
         counts = {kind: sum(r.kind == kind for r in handwritten) for kind in ("theme", "narrative", "plot")}
-        self.stdout.write(f"[hand-written: {counts} requests against all {len(embedded)} embedded movies; "
-                          "P@10 over the films judged acceptable for each request]")  # fmt: skip
-        if options["json"]:
-            options["json"].write_text(json.dumps(results, indent=2))
+        self.stdout.write(f"[hand-written {self.handwritten_set} set: {counts} requests against "
+                          f"all {len(embedded)} embedded movies; P@10 over the films judged acceptable for each "
+                          "request; for plots, the share whose film is in the top 10]")  # fmt: skip
+        if json_path:
+            json_path.write_text(json.dumps(results, indent=2))
+        return results
 
     def _likelihood_ablation(self, dataset: Path, corpora: dict, json_path: Path | None) -> None:
         examples = [example for split in SPLITS for example in narrative_dataset_read(dataset, split)]
