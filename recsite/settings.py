@@ -229,6 +229,10 @@ FEED_CANDIDATES = env_int("FEED_CANDIDATES", 200, minimum=10, maximum=2000)
 # full-text search looks (recommender/selectors/free_text.py).
 SEARCH_CROSS_TOP_N = env_int("SEARCH_CROSS_TOP_N", 20, minimum=0, maximum=200)
 SEARCH_FULLTEXT_DEPTH = env_int("SEARCH_FULLTEXT_DEPTH", 100, minimum=1, maximum=1000)
+# How far collaborative feedback moves a free-text candidate (0: off). Fitted on the hand-written
+# development set: `manage.py evaluate_narrative --served-only --handwritten development
+# --feedback-weights 0,0.5,1,2` (see README, Free-text requests).
+SEARCH_FEEDBACK_WEIGHT = 1.0
 # A run whose worker has not reported for this long is marked failed (the worker died).
 TRAINING_STALE_AFTER_S = env_int("TRAINING_STALE_AFTER_S", 900, minimum=60)
 

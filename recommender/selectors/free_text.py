@@ -5,17 +5,20 @@ Candidates: the films nearest the whole request in the serving embedder's space 
 films full-text search finds for its words, both within the request's filters; fused by reciprocal
 rank; the serving cross-encoder (if one is promoted) reads the first CROSS_TOP_N; the features are
 blended by the weights fitted with that cross-encoder on validation requests
-(recommender/engine/narrative/ranking.py). Each hit's reason cites the film's own keywords,
-genres or a line of its description (recommender/engine/narrative/reasons.py).
+(recommender/engine/narrative/ranking.py); then collaborative feedback lifts the candidates that the
+fans of the best five also liked (through the serving CF model; settings.SEARCH_FEEDBACK_WEIGHT).
+Each hit's reason cites the film's own keywords, genres or a line of its description
+(recommender/engine/narrative/reasons.py).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 
 from catalog.models import Movie
-from recommender.engine.narrative.ranking import blend, candidates_from, first_stage
+from recommender.engine.narrative.ranking import blend, candidates_from, collaborative_feedback, first_stage
 from recommender.engine.narrative.reasons import match_reason
 from recommender.models import MovieEmbedding
 from recommender.selectors.fulltext import fulltext_ranking
@@ -54,7 +57,22 @@ def free_text_rank(*, query: str, movies: list[Movie], fulltext: list[int], top_
         means={pk: movie.rating_mean for pk, movie in by_id.items()},
     )
     scores = blend(candidates, weights)
+    served_cf = serving_model(settings.FEED_MODEL_KIND) if settings.SEARCH_FEEDBACK_WEIGHT else None
+    if served_cf is not None:
+        related = _related_by_ratings(served_cf[1], candidates.ids)
+        scores = scores + settings.SEARCH_FEEDBACK_WEIGHT * collaborative_feedback(scores, candidates.ids, related)
     return [by_id[pk] for pk in candidates.ids], scores
+
+
+def _related_by_ratings(model, ids: list[int]):
+    """seed ids -> each of `ids` scored by the CF model as if someone had loved the seeds (nan: unknown)."""
+    positions = model.items.index_of(ids)
+
+    def related(seed_ids: list[int]) -> np.ndarray:
+        scores = model.score_for_ratings(seed_ids, [5.0] * len(seed_ids))
+        return np.where(positions >= 0, scores[np.maximum(positions, 0)], np.nan)
+
+    return related
 
 
 def fulltext_for(query: str) -> list[int]:

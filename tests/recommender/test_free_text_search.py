@@ -2,9 +2,13 @@
 embeddings and Postgres full-text search: described requests find the films that match them,
 filters still return k results, and every reason cites only the film's own data."""
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
+from catalog.models import Movie, Rating
+from catalog.services import movie_stats_refresh
 from recommender.engine.narrative.cross_encoder import CrossEncoder
 from recommender.engine.narrative.reasons import content_words
 from recommender.engine.text.embedder import default_model_path
@@ -130,3 +134,32 @@ def test_cross_encoder_scores_keep_the_documents_order_whatever_the_batching(tmp
     grouped = scorer.score("a lonely astronaut on the moon", documents, batch_size=4)
     assert len(grouped) == len(documents) and np.allclose(one_by_one, grouped, atol=0.05)
     assert len(CrossEncoder(folder).score("anything", [])) == 0
+
+
+@pytest.fixture
+def two_ballroom_films(taste_catalog):
+    """Two films that match "ballroom" and "manor" alike, with the same number of 5-star ratings: one
+    loved by the costume-drama fans, the other by the space-opera fans (taste_catalog's two groups)."""
+    users_a, users_b, _, _ = taste_catalog
+    films = {}
+    for title, fans in (("Manor Secrets", users_b), ("Ballroom Nights", users_a)):
+        films[title] = movie = Movie.objects.create(title=title, year=1990, keywords=["ballroom", "manor"])
+        stamp = datetime(2021, 1, 1, tzinfo=UTC)
+        Rating.objects.bulk_create(Rating(user=user, movie=movie, value=5.0, rated_at=stamp) for user in fans)
+    movie_stats_refresh()
+    embeddings_refresh()
+    return films
+
+
+def test_collaborative_feedback_lifts_the_film_loved_by_the_fans_of_the_best_matches(
+    api, two_ballroom_films, serving_ease, settings
+):
+    def gap(weight: float) -> int:  # how far below Manor Secrets Ballroom Nights ranks
+        settings.SEARCH_FEEDBACK_WEIGHT = weight
+        titles = [
+            hit["movie"]["title"] for hit in _results(api, "a story in an old manor with a ballroom", k=40)["results"]
+        ]
+        return titles.index("Ballroom Nights") - titles.index("Manor Secrets")
+
+    # The best matches are costume dramas: their fans loved Manor Secrets, not Ballroom Nights.
+    assert gap(5.0) > gap(0.0) and gap(5.0) > 0

@@ -5,6 +5,7 @@ import numpy as np
 from recommender.engine.narrative.ranking import (
     blend,
     candidates_from,
+    collaborative_feedback,
     fit_weights,
     mean_ndcg,
     reciprocal_rank_fusion,
@@ -45,3 +46,18 @@ def test_blend_is_the_weighted_sum_of_the_features():
     scores = blend(candidates, {"dense": 1.0, "popularity": 2.0})
     expected = candidates.features["dense"] + 2.0 * candidates.features["popularity"]
     assert np.allclose(scores, expected)
+
+
+def test_collaborative_feedback_lifts_what_the_best_candidates_fans_liked():
+    ids = [10, 11, 12, 13, 14]
+    scores = np.asarray([0.9, 0.8, 0.1, 0.2, 0.3])
+    asked = []
+
+    def related(seed_ids):  # the fans of 10 and 11 loved 12; nobody the model knows rated 14
+        asked.append(seed_ids)
+        return np.asarray([0.5, 0.5, 3.0, 1.0, np.nan])
+
+    feature = collaborative_feedback(scores, ids, related, seeds=2)
+    assert asked == [[10, 11]]  # the two best-scored candidates are the seeds
+    assert feature[2] == 1.0 and feature[4] == 0.0 and feature[3] > feature[0] == 0.0
+    assert not collaborative_feedback(scores[:2], ids[:2], related, seeds=2).any()  # nothing left to move

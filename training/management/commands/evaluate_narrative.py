@@ -11,7 +11,9 @@ Free-text retrievers on the same requests, one run:
                        on the VALIDATION split and the hand-written DEVELOPMENT set (so report it on
                        test), with and without the cross-encoder
   served search        (--served, hand-written set only) the whole search box as served: parse, route, rank;
-                       --served-only skips everything else (a quick look while diagnosing)
+                       --served-only skips everything else (a quick look while diagnosing);
+                       --feedback-weights 0,0.5,1 scores it once per collaborative-feedback weight
+                       (settings.SEARCH_FEEDBACK_WEIGHT), the grid its served value was chosen from
   --handwritten development  score the hand-written DEVELOPMENT set instead of the test set (for
                        diagnosis and fitting; the test set is only ever scored)
   --likelihood-ablation  the narrative requests of every split scored by full text and the base
@@ -25,11 +27,14 @@ the whole catalog: precision@10 of theme and narrative requests over the films j
 and for famous plots the share whose film is in the top 10.
 """
 
+import argparse
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError
+from django.test import override_settings
 
 from recommender.engine.evaluation.retrieval import METRICS
 from recommender.engine.narrative.cross_encoder import CrossEncoder
@@ -67,6 +72,8 @@ class Command(BaseCommand):
                             help="also the fused pipeline (weights fitted on the validation split)")  # fmt: skip
         parser.add_argument("--served", action="store_true", help="also the served search box on the hand-written set")
         parser.add_argument("--served-only", action="store_true", help="only the served search box, hand-written set")
+        parser.add_argument("--feedback-weights", type=_weights, default=None,
+                            help="served search once per collaborative-feedback weight, e.g. 0,0.5,1")  # fmt: skip
         parser.add_argument("--handwritten", choices=["test", "development"], default="test",
                             help="which hand-written set to score (default: test)")  # fmt: skip
         parser.add_argument("--likelihood-ablation", action="store_true",
@@ -79,7 +86,7 @@ class Command(BaseCommand):
             HANDWRITTEN_DEV if self.handwritten_set == "development" else HANDWRITTEN_NARRATIVE
         )
         if options["served_only"]:
-            self._handwritten_table([_ServedSearch()], handwritten, options["json"])
+            self._handwritten_table(_served_searches(options["feedback_weights"]), handwritten, options["json"])
             return
         dataset = dataset or _newest_dataset()
         manifest = json.loads((dataset / "manifest.json").read_text())
@@ -132,7 +139,7 @@ class Command(BaseCommand):
             f"= the user's liked films kept by the likelihood filter; depth 100]\n"
         )
         if served:
-            retrievers.append(_ServedSearch())
+            retrievers += _served_searches(options["feedback_weights"])
         results["handwritten"] = self._handwritten_table(retrievers, handwritten)
         if options["json"]:
             options["json"].write_text(json.dumps(results, indent=2))
@@ -175,12 +182,33 @@ class Command(BaseCommand):
 
 
 class _ServedSearch:
-    """The search box as served (parse, route, rank), top 10 for an anonymous visitor."""
+    """The search box as served (parse, route, rank), top 10 for an anonymous visitor; with
+    `feedback_weight`, that collaborative-feedback weight instead of the configured one."""
 
-    name = "served search (GET /api/v1/search/)"
+    def __init__(self, feedback_weight: float | None = None):
+        self.feedback_weight = feedback_weight
+        self.name = "served search (GET /api/v1/search/)"
+        if feedback_weight is not None:
+            self.name = f"served search, feedback weight {feedback_weight:g}"
 
     def rank(self, queries: list[str], corpus: list[int], depth: int = 10) -> list[list[int]]:
-        return [[hit.movie.pk for hit in search_run(user=AnonymousUser(), query=q, k=depth).hits] for q in queries]
+        weight = settings.SEARCH_FEEDBACK_WEIGHT if self.feedback_weight is None else self.feedback_weight
+        with override_settings(SEARCH_FEEDBACK_WEIGHT=weight):
+            return [[hit.movie.pk for hit in search_run(user=AnonymousUser(), query=q, k=depth).hits] for q in queries]
+
+
+def _served_searches(feedback_weights: list[float] | None) -> list[_ServedSearch]:
+    return [_ServedSearch(weight) for weight in feedback_weights] if feedback_weights else [_ServedSearch()]
+
+
+def _weights(text: str) -> list[float]:
+    try:
+        weights = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers like 0,0.5,1, got {text!r}") from None
+    if not weights or any(weight < 0 for weight in weights):
+        raise argparse.ArgumentTypeError("weights must be numbers of 0 or more")
+    return weights
 
 
 def _newest_dataset() -> Path:
