@@ -13,7 +13,6 @@ Each hit's reason cites the film's own keywords, genres or a line of its descrip
 
 from __future__ import annotations
 
-import numpy as np
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 
@@ -21,6 +20,7 @@ from catalog.models import Movie
 from recommender.engine.narrative.ranking import blend, candidates_from, collaborative_feedback, first_stage
 from recommender.engine.narrative.reasons import match_reason
 from recommender.models import MovieEmbedding
+from recommender.selectors.collaborative import related_by_ratings
 from recommender.selectors.fulltext import fulltext_ranking
 from recommender.services.registry import serving_model
 
@@ -57,22 +57,10 @@ def free_text_rank(*, query: str, movies: list[Movie], fulltext: list[int], top_
         means={pk: movie.rating_mean for pk, movie in by_id.items()},
     )
     scores = blend(candidates, weights)
-    served_cf = serving_model(settings.FEED_MODEL_KIND) if settings.SEARCH_FEEDBACK_WEIGHT else None
-    if served_cf is not None:
-        related = _related_by_ratings(served_cf[1], candidates.ids)
+    related = related_by_ratings(candidates.ids) if settings.SEARCH_FEEDBACK_WEIGHT else None
+    if related is not None:
         scores = scores + settings.SEARCH_FEEDBACK_WEIGHT * collaborative_feedback(scores, candidates.ids, related)
     return [by_id[pk] for pk in candidates.ids], scores
-
-
-def _related_by_ratings(model, ids: list[int]):
-    """seed ids -> each of `ids` scored by the CF model as if someone had loved the seeds (nan: unknown)."""
-    positions = model.items.index_of(ids)
-
-    def related(seed_ids: list[int]) -> np.ndarray:
-        scores = model.score_for_ratings(seed_ids, [5.0] * len(seed_ids))
-        return np.where(positions >= 0, scores[np.maximum(positions, 0)], np.nan)
-
-    return related
 
 
 def fulltext_for(query: str) -> list[int]:
