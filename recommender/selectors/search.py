@@ -85,6 +85,13 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
     if parse.ask in MOVIE_FACTS:  # "who directed Heat? and something like it": the fact, then the movies
         result.answer, _ = answer_for(parse=parse, user=user)
     result.hits = recommendations_for(parse=parse, query=query, user=user, k=k, genre=genre, decade=decade)
+    if len(result.hits) < k and len(query.split()) > SHORT_REQUEST_WORDS and (parse.people or parse.genres):
+        # A long description names people and genres in passing ("I've seen every Tarantino film, I
+        # want more in that vein"): when they leave fewer than k films, its words rank the rest.
+        looser = replace(parse, people=[], genres=[])
+        shown = {hit.movie.pk for hit in result.hits}
+        more = recommendations_for(parse=looser, query=query, user=user, k=2 * k, genre=genre, decade=decade)
+        result.hits += [hit for hit in more if hit.movie.pk not in shown][: k - len(result.hits)]
     return result
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from catalog.models import Movie, Rating
+from catalog.models import Credit, Movie, Person, Rating
 from catalog.services import movie_stats_refresh
 from recommender.engine.narrative.cross_encoder import CrossEncoder
 from recommender.engine.narrative.reasons import content_words
@@ -163,3 +163,15 @@ def test_collaborative_feedback_lifts_the_film_loved_by_the_fans_of_the_best_mat
 
     # The best matches are costume dramas: their fans loved Manor Secrets, not Ballroom Nights.
     assert gap(5.0) > gap(0.0) and gap(5.0) > 0
+
+
+def test_a_long_request_naming_a_person_in_passing_still_gets_k_films(api, catalog):
+    director = Person.objects.create(name="Dana Whitfield")
+    Credit.objects.create(movie=catalog["The Vault"], person=director, role="director", order=0)
+    long_request = ("I have seen everything Dana Whitfield ever made and I want more films in that vein: "
+                    "crews of thieves, clever plans, a bank job that goes wrong")  # fmt: skip
+    body = _results(api, long_request, k=4)
+    assert "with Dana Whitfield" in body["understood"]
+    titles = [hit["movie"]["title"] for hit in body["results"]]
+    assert titles[0] == "The Vault" and len(titles) == 4  # the person's film, then the words rank the rest
+    assert len(_results(api, "heist movies with Dana Whitfield", k=4)["results"]) == 1  # a short request: exact
