@@ -58,7 +58,7 @@ class MovieDetailSerializer(MovieSummarySerializer):
 
     class Meta(MovieSummarySerializer.Meta):
         fields = MovieSummarySerializer.Meta.fields + [
-            "overview", "tagline", "keywords", "runtime", "popularity",
+            "overview", "tagline", "keywords", "runtime", "popularity", "languages", "countries", "awards",
             "movielens_id", "tmdb_id", "imdb_id", "directors", "cast", "my_rating",
         ]  # fmt: skip
 

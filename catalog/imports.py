@@ -20,7 +20,8 @@ from catalog.models import Credit, Genre, ImportRun, Movie, Person, Profile, Rat
 from catalog.services import movie_stats_refresh
 
 BATCH = 5000
-MOVIE_FIELDS = ["title", "year", "overview", "tagline", "keywords", "runtime", "popularity"]
+MOVIE_FIELDS = ["title", "year", "overview", "tagline", "keywords", "runtime", "popularity", "languages", "countries",
+                "awards"]  # fmt: skip
 ID_FIELDS = ["movielens_id", "tmdb_id", "imdb_id"]
 
 

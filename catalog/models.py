@@ -57,6 +57,9 @@ class Movie(models.Model):
     keywords = models.JSONField(default=list, blank=True)
     runtime = models.PositiveSmallIntegerField(null=True, blank=True, help_text="minutes")
     popularity = models.FloatField(null=True, blank=True, help_text="TMDB popularity, where known")
+    languages = models.JSONField(default=list, blank=True, help_text="spoken in the film, the original language first")
+    countries = models.JSONField(default=list, blank=True, help_text="countries of production")
+    awards = models.CharField(max_length=255, blank=True, help_text='e.g. "Won 3 Oscars. Nominated for 6 Oscars."')
     # Kept current by rating services and importers so lists never aggregate 100k rows per request.
     rating_count = models.PositiveIntegerField(default=0, db_index=True)
     rating_mean = models.FloatField(null=True, blank=True)

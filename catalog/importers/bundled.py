@@ -70,8 +70,13 @@ def _wheel_path(cache_dir: Path, bundled: BundledFile) -> Path:
     return found[0]
 
 
+# What the readers take from the files; part of every fingerprint, so that a reader taking more
+# (2: OMDb languages, countries and Oscars) re-imports unchanged files once.
+READER_VERSION = 2
+
+
 def files_fingerprint(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"readers v{READER_VERSION}\n".encode())
     for path in sorted(paths):
         digest.update(path.name.encode())
         with path.open("rb") as handle:

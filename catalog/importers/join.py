@@ -25,13 +25,17 @@ def merge_movie(target: MovieRecord, source: MovieRecord) -> None:
     for name in ("tmdb_id", "imdb_id", "year", "runtime", "popularity"):
         if getattr(target, name) is None and getattr(source, name) is not None:
             setattr(target, name, getattr(source, name))
-    for name in ("overview", "tagline"):
+    for name in ("overview", "tagline", "awards"):
         if not getattr(target, name) and getattr(source, name):
             setattr(target, name, getattr(source, name))
     if not target.keywords:
         target.keywords = list(source.keywords)
     if not target.genres:
         target.genres = list(source.genres)
+    if not target.languages:
+        target.languages = list(source.languages)
+    if not target.countries:
+        target.countries = list(source.countries)
     if not target.credits:
         target.credits = list(source.credits)
 

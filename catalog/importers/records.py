@@ -41,6 +41,9 @@ class MovieRecord:
     keywords: list[str] = field(default_factory=list)
     runtime: int | None = None
     popularity: float | None = None
+    languages: list[str] = field(default_factory=list)  # spoken in the film, the original language first
+    countries: list[str] = field(default_factory=list)  # of production
+    awards: str = ""  # e.g. "Won 3 Oscars. Nominated for 6 Oscars."
     credits: list[CreditRecord] = field(default_factory=list)
 
 

@@ -100,19 +100,20 @@ def _read_tmdb_credits(path: Path, records: dict[int, MovieRecord]) -> None:
 
 
 def read_omdb_sqlite(path: Path) -> list[MovieRecord]:
-    """bokeh-sampledata's movies.db (CC0): IMDb id, title, year, runtime, director, writer, cast."""
+    """bokeh-sampledata's movies.db (CC0): IMDb id, title, year, runtime, director, writer, cast,
+    languages (the original first), countries and Oscars."""
     path = Path(path)
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         rows = connection.execute(
-            'SELECT imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast" FROM omdb'
+            'SELECT imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards FROM omdb'
         ).fetchall()
     except sqlite3.Error as exc:
         raise ImportFileError(path, None, f"not a readable OMDb SQLite file ({exc})") from None
     finally:
         connection.close()
     records = []
-    for imdb_id, title, year, runtime, genre, director, writer, cast in rows:
+    for imdb_id, title, year, runtime, genre, director, writer, cast, languages, countries, awards in rows:
         if not title or not imdb_id:
             continue
         credits = [CreditRecord(name, "director", order) for order, name in enumerate(_names(director))]
@@ -126,6 +127,9 @@ def read_omdb_sqlite(path: Path) -> list[MovieRecord]:
                 imdb_id=imdb_id,
                 runtime=int(runtime) if runtime else None,
                 genres=_names(genre),
+                languages=[name for name in _names(languages) if name != "N/A"],
+                countries=[name for name in _names(countries) if name != "N/A"],
+                awards=(awards or "").strip()[:255],
                 credits=credits,
             )
         )

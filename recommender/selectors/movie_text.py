@@ -46,10 +46,9 @@ def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
     """What gets embedded: each movie's facts (movie_facts, the one catalog read), with
     its grounded enriched description standing in where it has no overview."""
     facts = movie_facts(movie_ids=movie_ids)
-    described = Movie.objects.filter(enriched_description__isnull=False)
-    if movie_ids is not None:
-        described = described.filter(id__in=movie_ids)
-    enriched = dict(described.values_list("id", "enriched_description__text"))
+    movies = Movie.objects.all() if movie_ids is None else Movie.objects.filter(id__in=movie_ids)
+    enriched = dict(movies.filter(enriched_description__isnull=False).values_list("id", "enriched_description__text"))
+    origins = {pk: rest for pk, *rest in movies.values_list("pk", "languages", "countries", "awards")}
     # Directors sorted, not in billing order: the embedded documents (and their hashes) stay as they were.
     return {
         movie_id: MovieText(
@@ -60,6 +59,9 @@ def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
             tagline=f.tagline,
             keywords=f.keywords,
             directors=sorted(f.directors),
+            languages=origins[movie_id][0] or [],
+            countries=origins[movie_id][1] or [],
+            awards=origins[movie_id][2] or "",
         )
         for movie_id, f in facts.items()
     }

@@ -1,13 +1,16 @@
 """Importers on small files the tests write: layouts, idempotence, bad lines, atomicity."""
 
+import sqlite3
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
+from catalog.importers.join import join_movies
 from catalog.importers.movielens import read_movielens_folder
 from catalog.importers.records import Dataset, ImportFileError, MovieRecord, RatingRecord
+from catalog.importers.tmdb import read_omdb_sqlite
 from catalog.imports import dataset_import
 from catalog.models import Credit, Movie, Profile, Rating, TaggedMovie
 from tests.catalog.files import latest_small_folder, ml1m_folder, ml100k_folder, tmdb_pair, write
@@ -154,3 +157,39 @@ def test_missing_columns_are_named(tmp_path):
 def test_a_folder_that_is_not_movielens_is_refused(tmp_path):
     with pytest.raises(CommandError, match="not a MovieLens folder"):
         _import(tmp_path)
+
+
+def test_omdb_languages_countries_and_oscars_join_by_title_and_year_and_reach_the_catalog(tmp_path):
+    path = tmp_path / "movies.db"
+    columns = 'imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards'
+    rows = [
+        (
+            "tt0047478",
+            "Seven Samurai",
+            1954,
+            207,
+            "Drama",
+            "Kurosawa",
+            "",
+            "",
+            "Japanese",
+            "Japan",
+            "Nominated for 2 Oscars.",
+        ),
+        ("tt0113277", "Heat", 1995, 170, "Crime", "Michael Mann", "", "", "English, Spanish", "United States", None),
+    ]
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"CREATE TABLE omdb ({columns})")
+        connection.executemany(f"INSERT INTO omdb VALUES ({', '.join('?' * 11)})", rows)
+    omdb = {record.title: record for record in read_omdb_sqlite(path)}
+    assert (omdb["Heat"].languages, omdb["Heat"].countries, omdb["Heat"].awards) == (["English", "Spanish"],
+                                                                                  ["United States"], "")  # fmt: skip
+    films = [MovieRecord("Seven Samurai (Shichinin no samurai)", 1954, movielens_id=2019), MovieRecord("Heat", 1995)]
+    assert join_movies(films, list(omdb.values()), id_field="imdb_id", source="OMDb").matched == 2
+    dataset_import(dataset=Dataset(name="test", movies=films, ratings=[], tags=[], item_key="movielens_id"))
+    samurai = Movie.objects.get(movielens_id=2019)
+    assert (samurai.languages, samurai.countries, samurai.awards) == (
+        ["Japanese"],
+        ["Japan"],
+        "Nominated for 2 Oscars.",
+    )

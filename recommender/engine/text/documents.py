@@ -16,6 +16,12 @@ class MovieText:
     keywords: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     directors: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # the original language first
+    countries: list[str] = field(default_factory=list)
+    awards: str = ""
+
+
+HOME_COUNTRIES = {"United States", "USA"}  # a film from here is not described by its country
 
 
 def movie_document(movie: MovieText, max_keywords: int = 15) -> str:
@@ -26,6 +32,10 @@ def movie_document(movie: MovieText, max_keywords: int = 15) -> str:
     parts = [f"{movie.title} ({movie.year})." if movie.year else f"{movie.title}."]
     if movie.genres:
         parts.append(f"Genres: {', '.join(movie.genres)}.")
+    if origin := origin_line(movie.languages, movie.countries):
+        parts.append(origin)
+    if movie.awards:
+        parts.append(movie.awards.rstrip(".") + ".")
     if movie.tagline:
         parts.append(movie.tagline.rstrip(".") + ".")
     if movie.description:
@@ -37,6 +47,21 @@ def movie_document(movie: MovieText, max_keywords: int = 15) -> str:
     if movie.directors:
         parts.append(f"Directed by {', '.join(movie.directors)}.")
     return " ".join(parts)
+
+
+def origin_line(languages: list[str], countries: list[str]) -> str:
+    """Where a film comes from, in words people search with: "Foreign-language film in Japanese, from
+    Japan." or "From the United Kingdom."; "" for an English-language American film or when unknown."""
+    abroad = [country for country in countries if country not in HOME_COUNTRIES][:2]
+    where = " and ".join(_with_article(country) for country in abroad)
+    if languages and languages[0] != "English":
+        return f"Foreign-language film in {languages[0]}" + (f", from {where}." if where else ".")
+    return f"From {where}." if where else ""
+
+
+def _with_article(country: str) -> str:
+    plural_or_union = country.startswith(("United ", "Czech Republic", "Netherlands", "Philippines"))
+    return f"the {country}" if plural_or_union else country
 
 
 def document_hash(document: str, model_name: str) -> str:
