@@ -19,6 +19,7 @@ from django.db.models import prefetch_related_objects
 from catalog.models import Movie
 from recommender.engine.narrative.ranking import blend, candidates_from, collaborative_feedback, first_stage
 from recommender.engine.narrative.reasons import match_reason
+from recommender.engine.text.documents import origin_line
 from recommender.models import MovieEmbedding
 from recommender.selectors.collaborative import related_by_ratings
 from recommender.selectors.fulltext import fulltext_ranking
@@ -80,6 +81,7 @@ def free_text_reasons(query: str, movies: list[Movie]) -> list[str]:
             genres=[genre.name for genre in movie.genres.all()],
             description=movie.overview or enriched.get(movie.pk) or "",
             year=movie.year,
+            facts=[line for line in (origin_line(movie.languages, movie.countries), movie.awards) if line],
         )  # fmt: skip
         for movie in movies
     ]

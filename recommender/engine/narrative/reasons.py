@@ -1,10 +1,11 @@
 """Why a film answers a free-text request, in words taken from the film's own data. Plain Python.
 
 The reason names the part of the request a film matches and the evidence: its keywords or genres
-that share a word with the request ("Matches "heist", "twist": keywords heist, twist ending"), else
-the line of its description sharing the most words with the request. A film whose data shares no
-word with the request gets no claim about the request, only what it is ("Thriller, 1995"): the
-reason must be true of that film, and closeness in meaning alone is not evidence a person can check.
+that share a word with the request ("Matches "heist", "twist": keywords heist, twist ending"), or one
+of its facts ("Matches "french": Foreign language film in French, from France"), else the line of
+its description sharing the most words with the request. A film whose data shares no word with the
+request gets no claim about the request, only what it is ("Thriller, 1995"): the reason must be
+true of that film, and closeness in meaning alone is not evidence a person can check.
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ def content_words(text: str) -> dict[str, str]:
     return words
 
 
-def match_reason(request: str, *, keywords: Sequence[str], genres: Sequence[str], description: str, year=None) -> str:
-    """One line: what of the request this film matches and the evidence from its data."""
+def match_reason(
+    request: str, *, keywords: Sequence[str], genres: Sequence[str], description: str, year=None, facts=()
+) -> str:
+    """One line: what of the request this film matches and the evidence from its data; `facts` are
+    short lines of it (where it comes from, its Oscars) quoted whole when they share a request word."""
     wanted = content_words(request)
     matched_keywords = [k for k in keywords if set(content_words(k)) & wanted.keys()]
     asked_genres = {GENRE_WORDS[w] for w in wanted.values() if w in GENRE_WORDS}
@@ -60,6 +64,10 @@ def match_reason(request: str, *, keywords: Sequence[str], genres: Sequence[str]
         parts.append(f"Matches {_quoted(words[:3])}: keywords {', '.join(matched_keywords[:3])}")
     if matched_genres:
         parts.append(f"{' and '.join(matched_genres[:2])}, as asked")
+    for fact in facts:
+        shared = sorted({wanted[s] for s in content_words(fact) if s in wanted})
+        if shared and len(parts) < 2:
+            parts.append(f"Matches {_quoted(shared[:3])}: {fact.rstrip('.')}")
     if not parts:
         line, shared = best_line(description, wanted)
         if shared:

@@ -50,12 +50,12 @@ def movie_document(movie: MovieText, max_keywords: int = 15) -> str:
 
 
 def origin_line(languages: list[str], countries: list[str]) -> str:
-    """Where a film comes from, in words people search with: "Foreign-language film in Japanese, from
+    """Where a film comes from, in words people search with: "Foreign language film in Japanese, from
     Japan." or "From the United Kingdom."; "" for an English-language American film or when unknown."""
     abroad = [country for country in countries if country not in HOME_COUNTRIES][:2]
     where = " and ".join(_with_article(country) for country in abroad)
     if languages and languages[0] != "English":
-        return f"Foreign-language film in {languages[0]}" + (f", from {where}." if where else ".")
+        return f"Foreign language film in {languages[0]}" + (f", from {where}." if where else ".")
     return f"From {where}." if where else ""
 
 

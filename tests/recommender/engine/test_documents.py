@@ -4,9 +4,9 @@ from recommender.engine.text.documents import MovieText, movie_document, origin_
 
 
 def test_a_foreign_language_film_says_so_in_the_words_people_search_with():
-    assert origin_line(["Japanese"], ["Japan"]) == "Foreign-language film in Japanese, from Japan."
+    assert origin_line(["Japanese"], ["Japan"]) == "Foreign language film in Japanese, from Japan."
     assert origin_line(["French", "English"], ["France", "United Kingdom", "Belgium"]) == (
-        "Foreign-language film in French, from France and the United Kingdom."
+        "Foreign language film in French, from France and the United Kingdom."
     )
     assert origin_line(["English"], ["United Kingdom", "United States"]) == "From the United Kingdom."
     assert origin_line(["English"], ["United States"]) == "" == origin_line([], [])  # nothing worth saying
@@ -16,6 +16,6 @@ def test_the_document_carries_origin_and_oscars_after_the_genres():
     text = MovieText("Amelie", 2001, ["Comedy", "Romance"], description="A shy waitress in Paris.",
                      languages=["French"], countries=["France"], awards="Nominated for 5 Oscars.")  # fmt: skip
     assert movie_document(text) == (
-        "Amelie (2001). Genres: Comedy, Romance. Foreign-language film in French, from France. "
+        "Amelie (2001). Genres: Comedy, Romance. Foreign language film in French, from France. "
         "Nominated for 5 Oscars. A shy waitress in Paris."
     )

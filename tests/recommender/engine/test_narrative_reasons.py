@@ -1,0 +1,26 @@
+"""Reasons for free-text results (recommender/engine/narrative/reasons.py): each claim is the film's own data."""
+
+from recommender.engine.narrative.reasons import match_reason
+
+AMELIE = {
+    "keywords": ["paris", "waitress"],
+    "genres": ["Comedy", "Romance"],
+    "description": "A shy waitress decides to change the lives of those around her.",
+    "year": 2001,
+    "facts": ["Foreign language film in French, from France", "Nominated for 5 Oscars."],
+}
+
+
+def test_a_fact_is_quoted_whole_when_the_request_asks_for_it():
+    assert match_reason("a French romantic comedy", **AMELIE) == (
+        "Comedy and Romance, as asked · Matches “french”: Foreign language film in French, from France"
+    )
+    assert match_reason("oscar nominated foreign language films", **AMELIE) == (
+        "Matches “foreign”, “language”: Foreign language film in French, from France · "
+        "Matches “nominated”, “oscar”: Nominated for 5 Oscars"
+    )
+
+
+def test_a_fact_the_request_does_not_touch_is_not_claimed():
+    assert match_reason("a film set in paris", **AMELIE) == "Matches “paris”: keywords paris"
+    assert match_reason("something about whales", **AMELIE) == "Comedy, Romance, 2001"
