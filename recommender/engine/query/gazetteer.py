@@ -244,8 +244,11 @@ class Gazetteer:
         `titles` found in it ("forrest gump" names no Frederic Forrest)."""
         words = fold(text).split()
         inside = [f" {variant} " for title in titles for variant in title_variants(title)]
+        # A span resolve_person refuses ("michael man": everyday words match only exactly) is no person,
+        # and must not take words a real name needs ("charlie kaufman and graham beckel").
         spans = self._scan(words, self.people, lambda span, start, end, phrase: len(span) < 5
-                           or end - start == 1 and any(f" {span} " in variant for variant in inside))  # fmt: skip
+                           or end - start == 1 and any(f" {span} " in variant for variant in inside)
+                           or self.resolve_person(span) is None)  # fmt: skip
         return list(dict.fromkeys(self.resolve_person(" ".join(words[start:end])) for start, end, _ in spans))
 
     def _scan(self, words: list[str], index: FuzzyIndex, cue_needed) -> list[tuple[int, int, str]]:

@@ -148,6 +148,8 @@ def test_people_are_found_by_full_name_with_typos_and_by_well_known_surnames_onl
     assert GAZETTEER.find_people("movies by michal mann") == ["Michael Mann"]
     assert GAZETTEER.resolve_person("Al Pacino") == "Al Pacino"
     assert GAZETTEER.find_people("a movie with a man") == []
+    # Everyday words match a name only exactly, in the scan as in resolve_person (this returned [None]).
+    assert GAZETTEER.find_people("a film by michael man with mark hamill") == ["Mark Hamill"]
 
 
 def test_the_lexicon_reads_wanted_and_excluded_genres_decades_and_constraints():
