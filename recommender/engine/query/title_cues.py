@@ -25,6 +25,8 @@ from recommender.engine.query.words import (
     zipf,
 )
 
+PROSE_ZIPF = 3.0  # Zipf 3: once per million words, the usual floor of "a common English word"
+PROSE_WORDS = 12  # the search box's line between a short request and a description
 YEAR_AFTER = re.compile(r"^\s*(?:\(\s*|from\s+)?((?:19|20)\d\d)\b")
 # Words before a title that make it one: "like X", "seen X", "who directed X".
 CUES_BEFORE = frozenset(
@@ -81,6 +83,11 @@ def needs_cue(
     # Words that name a kind of movie: a genre ("thrillers"), a catalog keyword ("castle", "hostage").
     genre_word = without_article(span) in GENRE_WORDS or without_article(phrase) in GENRE_WORDS
     ordinary = all(plain(word) for word in phrase.split()) or (size == 1 and (len(span) < 6 or fuzzy))
+    # In a description of more than PROSE_WORDS words, one English word a reader meets once per
+    # million words or more ("storytelling", "beginners") is prose unless something says it is a
+    # title: "non-linear storytelling" is no Storytelling (2001). Rarer words ("memento") stand alone,
+    # and short requests keep the usual rules ("nolan's inception, who composed it").
+    ordinary = ordinary or (size == 1 and len(words) > PROSE_WORDS and zipf(phrase) >= PROSE_ZIPF)
     if not (ordinary or genre_word or theme_word):
         return False
     dated = year_after(words, end) is not None

@@ -222,3 +222,14 @@ def test_words_a_parse_does_not_place_and_requests_that_speak_of_films():
     assert unexplained_words("best horror of the 1980s, no westerns") == []
     assert mentions_film("alien invasion movie") and mentions_film("zombie comedies")
     assert not mentions_film("what is 17 times 23") and not mentions_film("hello there")
+
+
+def test_one_english_word_in_a_long_description_is_prose_unless_something_says_it_is_a_title():
+    gazetteer = Gazetteer([*GRAPH.movies.values(), GraphMovie(200, "Storytelling", 2001, ("Comedy",), (), 87, (), (),
+                                                              (), 5)], GRAPH.people)  # fmt: skip
+    long_request = ("I've seen every film by my favourite director and want more like them: sharp dialogue, "
+                    "non-linear storytelling and a killer soundtrack")  # fmt: skip
+    assert [movie.title for movie, _ in gazetteer.find_titles(long_request)] == []
+    cued = long_request.replace("non-linear storytelling", "something like Storytelling")
+    assert [movie.title for movie, _ in gazetteer.find_titles(cued)] == ["Storytelling"]
+    assert [movie.title for movie, _ in gazetteer.find_titles("storytelling")] == ["Storytelling"]  # just the title
