@@ -29,6 +29,9 @@ from recommender.services.registry import serving_model
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 24 * 3600
+# Part of every cache key: bump it when the rules around the model change what a request parses to
+# (the scan's cues, the lexicon), so a deploy does not serve a day of parses read the old way.
+PARSE_RULES_VERSION = 2  # 2: one English word in a long description is prose, not a title
 _lock = threading.Lock()
 _encoder: Embedder | None = None
 _parser: tuple[tuple, object, str] | None = None  # ((gazetteer, version id, mode), parser, name)
@@ -38,7 +41,7 @@ def query_parse(raw: object) -> tuple[ParsedQuery, str]:
     """(parse, parser name). Raises QueryError (a ValueError) with a message for bad input."""
     text = query_clean(raw)
     parser, parser_name = serving_parser()
-    key = f"query-parse:{parser_name}:" + hashlib.sha256(query_key(text).encode()).hexdigest()
+    key = f"query-parse:{parser_name}:r{PARSE_RULES_VERSION}:" + hashlib.sha256(query_key(text).encode()).hexdigest()
     cached = cache.get(key)
     if cached is not None:
         return ParsedQuery.from_dict(cached), parser_name
