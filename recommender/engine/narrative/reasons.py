@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from recommender.engine.query.words import VERY_EVERYDAY_ZIPF, zipf
+
 STOP = frozenset(
     "a an the and or but of in on at to for with without about from by as is are was be been being it its this that "
     "these those i me my we our you your he she they them his her their who what which where when how why not no "
     "so very too just really some any something anything movie movies film films watch want like love loved "
     "looking look need please good great best one more less lot also into out up down over than then there here "
     "would could should will can do does did have has had get got make made feel kind sort type stuff thing things "
-    "bit maybe ideally tonight night someone something".split()
+    "bit maybe ideally tonight night someone something all every everything nothing other others only even "
+    "still much many well whole start started happen happens work worked done".split()
 )
 GENRE_WORDS = {  # request words that name a genre the way the catalog spells it
     "scifi": "Sci-Fi", "science": "Sci-Fi", "funny": "Comedy", "comedy": "Comedy", "comedies": "Comedy",
@@ -41,9 +44,11 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> dict[str, str]:
-    """stem -> the first word with that stem, for the words of `text` that carry meaning."""
+    """stem -> the first word with that stem, for the words of `text` that carry meaning. A hyphenated
+    word counts whole and by its parts: "sci-fi" is "scifi", "foreign-language" also "foreign", "language"."""
     words = {}
-    for word in re.findall(r"[a-z0-9]+", text.lower().replace("-", "")):
+    lowered = text.lower()
+    for word in re.findall(r"[a-z0-9]+", lowered.replace("-", "")) + re.findall(r"[a-z0-9]+", lowered):
         if word not in STOP and len(word) > 2:
             words.setdefault(stem(word), word)
     return words
@@ -70,7 +75,8 @@ def match_reason(
             parts.append(f"Matches {_quoted(shared[:3])}: {fact.rstrip('.')}")
     if not parts:
         line, shared = best_line(description, wanted)
-        if shared:
+        # One very common word in common ("family", "story") is no evidence a person would accept.
+        if len(shared) > 1 or any(zipf(word) < VERY_EVERYDAY_ZIPF for word in shared):
             parts.append(f"Matches {_quoted(shared[:3])}: “{line}”")
     if not parts:
         shown = ", ".join(list(genres[:2]) + ([str(year)] if year else []))

@@ -24,3 +24,16 @@ def test_a_fact_is_quoted_whole_when_the_request_asks_for_it():
 def test_a_fact_the_request_does_not_touch_is_not_claimed():
     assert match_reason("a film set in paris", **AMELIE) == "Matches “paris”: keywords paris"
     assert match_reason("something about whales", **AMELIE) == "Comedy, Romance, 2001"
+
+
+def test_a_hyphenated_request_word_matches_its_parts():
+    assert match_reason("foreign-language films", **AMELIE) == (
+        "Matches “foreign”, “language”: Foreign language film in French, from France"
+    )
+
+
+def test_one_very_common_word_shared_with_the_story_is_no_evidence():
+    story = "Framed for murder, a banker starts a new life in prison and finds a family of friends."
+    film = {"keywords": [], "genres": ["Drama"], "year": 1994, "description": story}
+    assert match_reason("a family film", **film) == "Drama, 1994"  # "family" alone: a plain line
+    assert match_reason("a banker in prison", **film) == f"Matches “banker”, “prison”: “{story}”"
