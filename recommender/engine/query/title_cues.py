@@ -70,6 +70,8 @@ def needs_cue(
     size, fuzzy = end - start, span != phrase
     if fuzzy and (_short_word_typo(span, phrase) or all(everyday(word) for word in span.split())):
         return True  # "out and" is no typo of Outland, nor "the weather" of The Watcher
+    if fuzzy and all(everyday(word) or zipf(word) >= PROSE_ZIPF for word in span.split()):
+        return True  # words spelt right are no typo: "the suburbs" is not The 'Burbs
     article = words[start - 1] if start > 0 else None
     if fuzzy and span.split(" ", 1)[-1] == phrase:  # "a haunted house" is one edit from "haunted house"
         article = span.split(" ", 1)[0]

@@ -233,3 +233,10 @@ def test_one_english_word_in_a_long_description_is_prose_unless_something_says_i
     cued = long_request.replace("non-linear storytelling", "something like Storytelling")
     assert [movie.title for movie, _ in gazetteer.find_titles(cued)] == ["Storytelling"]
     assert [movie.title for movie, _ in gazetteer.find_titles("storytelling")] == ["Storytelling"]  # just the title
+
+
+def test_words_spelt_right_are_no_typo_of_a_title():
+    gazetteer = Gazetteer([*GRAPH.movies.values(), GraphMovie(201, "The 'Burbs", 1989, ("Comedy",), (), 101, (), (),
+                                                              (), 40)], GRAPH.people)  # fmt: skip
+    assert [movie.title for movie, _ in gazetteer.find_titles("coming of age in the suburbs")] == []
+    assert [movie.title for movie, _ in gazetteer.find_titles("movies like the burbs")] == ["The 'Burbs"]
