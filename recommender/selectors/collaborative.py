@@ -3,6 +3,7 @@ read as "people who loved these also loved...", for the search box. None without
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -11,6 +12,8 @@ from django.conf import settings
 from recommender.services.registry import serving_model
 
 LOVED = 5.0  # the seeds are read as 5-star ratings
+LIKED_WITH_SHARE = 0.01  # "liked by people who liked X": among the top 1% of the catalog for X's fans,
+LIKED_WITH_AT_LEAST = 10  # or its top 10 in a small catalog
 
 
 def related_by_ratings(ids: Sequence[int]) -> Callable[[list[int]], np.ndarray] | None:
@@ -27,3 +30,27 @@ def related_by_ratings(ids: Sequence[int]) -> Callable[[list[int]], np.ndarray] 
         return np.where(positions >= 0, scores[np.maximum(positions, 0)], np.nan)
 
     return related
+
+
+def liked_with_above(ranked_ids: Sequence[int], seeds: int, share: float = LIKED_WITH_SHARE) -> dict[int, int]:
+    """id -> a film ranked above it whose fans like it: for each film of `ranked_ids` (best first) that
+    is among the `share` of the catalog the CF model scores highest for someone who loved one of the
+    first `seeds` films ranked above it (the best-ranked such film). {} when no CF model serves.
+    What "Liked by people who liked X" may claim."""
+    served = serving_model(settings.FEED_MODEL_KIND)
+    if served is None:
+        return {}
+    model = served[1]
+    positions = model.items.index_of(list(ranked_ids))
+    found: dict[int, int] = {}
+    for seed_rank, seed in enumerate(ranked_ids[:seeds]):
+        if positions[seed_rank] < 0:
+            continue  # the model never saw it: its scores would be the fallback's, not its fans'
+        scores = model.score_for_ratings([seed], [LOVED])
+        top = max(math.ceil(share * len(scores)), LIKED_WITH_AT_LEAST)
+        bar = max(float(np.partition(scores, -top)[-top]) if top < len(scores) else float(scores.min()), 0.0)
+        for rank in range(seed_rank + 1, len(ranked_ids)):
+            movie_id = ranked_ids[rank]
+            if movie_id not in found and positions[rank] >= 0 and scores[positions[rank]] >= bar > 0:
+                found[movie_id] = seed
+    return found

@@ -17,11 +17,17 @@ from django.conf import settings
 from django.db.models import prefetch_related_objects
 
 from catalog.models import Movie
-from recommender.engine.narrative.ranking import blend, candidates_from, collaborative_feedback, first_stage
+from recommender.engine.narrative.ranking import (
+    FEEDBACK_SEEDS,
+    blend,
+    candidates_from,
+    collaborative_feedback,
+    first_stage,
+)
 from recommender.engine.narrative.reasons import match_reason
 from recommender.engine.text.documents import origin_line
 from recommender.models import MovieEmbedding
-from recommender.selectors.collaborative import related_by_ratings
+from recommender.selectors.collaborative import liked_with_above, related_by_ratings
 from recommender.selectors.fulltext import fulltext_ranking
 from recommender.services.registry import serving_model
 
@@ -69,8 +75,11 @@ def fulltext_for(query: str) -> list[int]:
 
 
 def free_text_reasons(query: str, movies: list[Movie]) -> list[str]:
-    """One true line per movie: what of the request its keywords, genres or description match."""
+    """One true line per movie: what of the request its keywords, genres or description match; for a
+    film whose data shares no word with the request, the film above it whose fans like it, if any."""
     prefetch_related_objects(movies, "genres")  # the rows themselves are loaded already
+    titles = {movie.pk: movie.title for movie in movies}
+    fans = liked_with_above(list(titles), seeds=FEEDBACK_SEEDS)
     untold = [movie.pk for movie in movies if not movie.overview]
     enriched = dict(Movie.objects.filter(pk__in=untold, enriched_description__isnull=False)
                     .values_list("pk", "enriched_description__text"))  # fmt: skip
@@ -82,6 +91,7 @@ def free_text_reasons(query: str, movies: list[Movie]) -> list[str]:
             description=movie.overview or enriched.get(movie.pk) or "",
             year=movie.year,
             facts=[line for line in (origin_line(movie.languages, movie.countries), movie.awards) if line],
+            otherwise=f"Liked by people who liked {titles[fans[movie.pk]]}" if movie.pk in fans else "",
         )  # fmt: skip
         for movie in movies
     ]

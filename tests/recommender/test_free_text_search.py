@@ -175,3 +175,32 @@ def test_a_long_request_naming_a_person_in_passing_still_gets_k_films(api, catal
     titles = [hit["movie"]["title"] for hit in body["results"]]
     assert titles[0] == "The Vault" and len(titles) == 4  # the person's film, then the words rank the rest
     assert len(_results(api, "heist movies with Dana Whitfield", k=4)["results"]) == 1  # a short request: exact
+
+
+@pytest.fixture
+def tea_at_four(taste_catalog):
+    """A film with no words in common with a ballroom request, loved by the costume-drama fans."""
+    _, users_b, _, _ = taste_catalog
+    movie = Movie.objects.create(title="Tea at Four", year=1992)
+    stamp = datetime(2021, 1, 1, tzinfo=UTC)
+    Rating.objects.bulk_create(Rating(user=user, movie=movie, value=5.0, rated_at=stamp) for user in users_b)
+    movie_stats_refresh()
+    embeddings_refresh()
+    return movie
+
+
+def test_a_film_matching_no_word_of_the_request_says_which_film_above_it_its_fans_liked(
+    api, two_ballroom_films, tea_at_four, serving_ease
+):
+    results = _results(api, "a story in an old manor with a ballroom", k=40)["results"]
+    titles = [hit["movie"]["title"] for hit in results]
+    liked = [(titles.index(hit["movie"]["title"]), hit["reason"].removeprefix("Liked by people who liked "))
+             for hit in results if hit["reason"].startswith("Liked by people who liked ")]  # fmt: skip
+    assert "Tea at Four" in [titles[position] for position, _ in liked]  # it matches no word of the request
+    for position, seed in liked:
+        assert titles.index(seed) < position  # the film named is shown above
+        fans = set(Rating.objects.filter(movie__title=seed, value__gte=4).values_list("user", flat=True))
+        film_fans = set(
+            Rating.objects.filter(movie__title=titles[position], value__gte=4).values_list("user", flat=True)
+        )
+        assert len(fans & film_fans) >= 3  # and people who liked it did like this one

@@ -38,6 +38,8 @@ MAX_LINE = 140
 def stem(word: str) -> str:
     """A crude English stem, enough to match "heists" with "heist" and "haunted" with "haunting"."""
     for suffix in ("ings", "ing", "ies", "ied", "es", "ed", "s"):
+        if suffix == "s" and word.endswith(("ss", "us", "is")):
+            continue  # "loss" is no plural of "los" (Los Angeles), nor "virus" of "viru"
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
     return word
@@ -55,10 +57,18 @@ def content_words(text: str) -> dict[str, str]:
 
 
 def match_reason(
-    request: str, *, keywords: Sequence[str], genres: Sequence[str], description: str, year=None, facts=()
+    request: str,
+    *,
+    keywords: Sequence[str],
+    genres: Sequence[str],
+    description: str,
+    year=None,
+    facts=(),
+    otherwise: str = "",
 ) -> str:
     """One line: what of the request this film matches and the evidence from its data; `facts` are
-    short lines of it (where it comes from, its Oscars) quoted whole when they share a request word."""
+    short lines of it (where it comes from, its Oscars) quoted whole when they share a request word;
+    `otherwise`, a true line to show when nothing does (else its genres and year)."""
     wanted = content_words(request)
     matched_keywords = [k for k in keywords if set(content_words(k)) & wanted.keys()]
     asked_genres = {GENRE_WORDS[w] for w in wanted.values() if w in GENRE_WORDS}
@@ -80,7 +90,7 @@ def match_reason(
             parts.append(f"Matches {_quoted(shared[:3])}: “{line}”")
     if not parts:
         shown = ", ".join(list(genres[:2]) + ([str(year)] if year else []))
-        return shown or "In the catalog"
+        return otherwise or shown or "In the catalog"
     return " · ".join(parts[:2])
 
 

@@ -37,3 +37,11 @@ def test_one_very_common_word_shared_with_the_story_is_no_evidence():
     film = {"keywords": [], "genres": ["Drama"], "year": 1994, "description": story}
     assert match_reason("a family film", **film) == "Drama, 1994"  # "family" alone: a plain line
     assert match_reason("a banker in prison", **film) == f"Matches “banker”, “prison”: “{story}”"
+
+
+def test_a_film_matching_no_word_shows_the_true_line_it_is_given_and_loss_is_not_los_angeles():
+    film = {"keywords": ["los angeles"], "genres": ["Drama"], "description": "", "year": 1993}
+    assert match_reason("a sad film about loss", **film) == "Drama, 1993"
+    assert match_reason("a sad film about loss", **film, otherwise="Liked by people who liked Heat") == (
+        "Liked by people who liked Heat"
+    )
