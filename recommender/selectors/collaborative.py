@@ -14,11 +14,16 @@ from recommender.services.registry import serving_model
 LOVED = 5.0  # the seeds are read as 5-star ratings
 LIKED_WITH_SHARE = 0.01  # "liked by people who liked X": among the top 1% of the catalog for X's fans,
 LIKED_WITH_AT_LEAST = 10  # or its top 10 in a small catalog
+# Kinds whose fold-in of one film is what that film's fans liked (EASE's item-to-item weights). A
+# factor model's fold-in of one rating leans on item biases, and popularity ignores the film.
+FANS_KINDS = {"ease"}
 
 
 def related_by_ratings(ids: Sequence[int]) -> Callable[[list[int]], np.ndarray] | None:
     """seed ids -> each of `ids` scored by the CF model as if someone had loved the seeds (nan for a
-    film the model does not know); None when no CF model serves."""
+    film the model does not know); None when no CF model serves, or the feed counts ratings only."""
+    if settings.FEED_MODEL_KIND == "popularity":  # its scores ignore the seeds
+        return None
     served = serving_model(settings.FEED_MODEL_KIND)
     if served is None:
         return None
@@ -36,8 +41,8 @@ def liked_with_above(ranked_ids: Sequence[int], seeds: int, share: float = LIKED
     """id -> a film ranked above it whose fans like it: for each film of `ranked_ids` (best first) that
     is among the `share` of the catalog the CF model scores highest for someone who loved one of the
     first `seeds` films ranked above it (the best-ranked such film). {} when no CF model serves.
-    What "Liked by people who liked X" may claim."""
-    served = serving_model(settings.FEED_MODEL_KIND)
+    What "Liked by people who liked X" may claim, so only a FANS_KINDS model answers."""
+    served = serving_model(settings.FEED_MODEL_KIND) if settings.FEED_MODEL_KIND in FANS_KINDS else None
     if served is None:
         return {}
     model = served[1]
