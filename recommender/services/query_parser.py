@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS = 24 * 3600
 # Part of every cache key: bump it when the rules around the model change what a request parses to
 # (the scan's cues, the lexicon), so a deploy does not serve a day of parses read the old way.
-PARSE_RULES_VERSION = 3  # 2: one English word in a long description is prose; 3: real words are no typo
+PARSE_RULES_VERSION = 4  # 2: a long description's English words are prose; 3: real words are no typo; 4: "about X"
 _lock = threading.Lock()
 _encoder: Embedder | None = None
 _parser: tuple[tuple, object, str] | None = None  # ((gazetteer, version id, mode), parser, name)

@@ -76,7 +76,8 @@ def needs_cue(
     if fuzzy and span.split(" ", 1)[-1] == phrase:  # "a haunted house" is one edit from "haunted house"
         article = span.split(" ", 1)[0]
     kind_of_movies = size == 1 and end < len(words) and words[end] in ("movies", "films", "flicks")
-    if article in ("a", "an") and not phrase.startswith(article + " ") or kind_of_movies:
+    subject = start > 0 and words[start - 1] == "about"  # "movies about vampires": a subject, not Vampires (1998)
+    if article in ("a", "an") and not phrase.startswith(article + " ") or kind_of_movies or subject:
         # "zombie movies" is a kind of movie, not Zombie (1979)
         return not (_capitalised(words, start, end, raw) or year_after(words, end) or _quoted(span, raw))
     # Three words or more that spell a whole title rarely do so by chance: there the hand list decides.

@@ -240,3 +240,11 @@ def test_words_spelt_right_are_no_typo_of_a_title():
                                                               (), 40)], GRAPH.people)  # fmt: skip
     assert [movie.title for movie, _ in gazetteer.find_titles("coming of age in the suburbs")] == []
     assert [movie.title for movie, _ in gazetteer.find_titles("movies like the burbs")] == ["The 'Burbs"]
+
+
+def test_a_word_after_about_is_a_subject_unless_written_as_a_title():
+    gazetteer = Gazetteer([*GRAPH.movies.values(), GraphMovie(202, "Vampires", 1998, ("Horror",), (), 108, (), (),
+                                                              (), 30)], GRAPH.people)  # fmt: skip
+    assert [movie.title for movie, _ in gazetteer.find_titles("movies about vampires")] == []
+    assert [movie.title for movie, _ in gazetteer.find_titles("a film like Vampires")] == ["Vampires"]
+    assert [movie.title for movie, _ in gazetteer.find_titles("what is heat about")] == ["Heat"]
