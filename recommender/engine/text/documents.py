@@ -32,10 +32,6 @@ def movie_document(movie: MovieText, max_keywords: int = 15) -> str:
     parts = [f"{movie.title} ({movie.year})." if movie.year else f"{movie.title}."]
     if movie.genres:
         parts.append(f"Genres: {', '.join(movie.genres)}.")
-    if origin := origin_line(movie.languages, movie.countries):
-        parts.append(origin)
-    if movie.awards:
-        parts.append(movie.awards.rstrip(".") + ".")
     if movie.tagline:
         parts.append(movie.tagline.rstrip(".") + ".")
     if movie.description:
@@ -46,6 +42,11 @@ def movie_document(movie: MovieText, max_keywords: int = 15) -> str:
         parts.append(f"Tags: {', '.join(movie.tags[:max_keywords])}.")
     if movie.directors:
         parts.append(f"Directed by {', '.join(movie.directors)}.")
+    # Last, so the part the bi-encoder was trained to read comes first (full-text search reads it all).
+    if origin := origin_line(movie.languages, movie.countries):
+        parts.append(origin)
+    if movie.awards:
+        parts.append(movie.awards.rstrip(".") + ".")
     return " ".join(parts)
 
 
