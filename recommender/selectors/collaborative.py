@@ -52,8 +52,8 @@ def liked_with_above(ranked_ids: Sequence[int], seeds: int, share: float = LIKED
         if positions[seed_rank] < 0:
             continue  # the model never saw it: its scores would be the fallback's, not its fans'
         scores = model.score_for_ratings([seed], [LOVED])
-        top = max(math.ceil(share * len(scores)), LIKED_WITH_AT_LEAST)
-        bar = max(float(np.partition(scores, -top)[-top]) if top < len(scores) else float(scores.min()), 0.0)
+        top = min(max(math.ceil(share * len(scores)), LIKED_WITH_AT_LEAST), len(scores))
+        bar = np.partition(scores, -top)[-top]  # the top-th highest score: a film must reach it, and be above 0
         for rank in range(seed_rank + 1, len(ranked_ids)):
             movie_id = ranked_ids[rank]
             if movie_id not in found and positions[rank] >= 0 and scores[positions[rank]] >= bar > 0:

@@ -25,8 +25,9 @@ def movie_facts(*, movie_ids: list[int] | None = None) -> dict[int, MovieFacts]:
             "credits__person__name", filter=Q(credits__role="cast"), order_by="credits__order", default=[]
         ),
     ).values_list(
-        "id", "title", "year", "overview", "tagline", "keywords", "genre_names", "director_names", "cast_names"
-    )
+        "id", "title", "year", "overview", "tagline", "keywords", "genre_names", "director_names", "cast_names",
+        "languages", "countries", "awards",
+    )  # fmt: skip
     return {
         movie_id: MovieFacts(
             title=title,
@@ -37,8 +38,24 @@ def movie_facts(*, movie_ids: list[int] | None = None) -> dict[int, MovieFacts]:
             keywords=list(keywords or []),
             directors=list(dict.fromkeys(directors)),
             cast=list(dict.fromkeys(cast))[:TOP_CAST],
+            languages=list(languages or []),
+            countries=list(countries or []),
+            awards=awards or "",
         )  # fmt: skip
-        for movie_id, title, year, overview, tagline, keywords, genres, directors, cast in rows
+        for (
+            movie_id,
+            title,
+            year,
+            overview,
+            tagline,
+            keywords,
+            genres,
+            directors,
+            cast,
+            languages,
+            countries,
+            awards,
+        ) in rows  # fmt: skip
     }
 
 
@@ -48,7 +65,6 @@ def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
     facts = movie_facts(movie_ids=movie_ids)
     movies = Movie.objects.all() if movie_ids is None else Movie.objects.filter(id__in=movie_ids)
     enriched = dict(movies.filter(enriched_description__isnull=False).values_list("id", "enriched_description__text"))
-    origins = {pk: rest for pk, *rest in movies.values_list("pk", "languages", "countries", "awards")}
     # Directors sorted, not in billing order: the embedded documents (and their hashes) stay as they were.
     return {
         movie_id: MovieText(
@@ -59,9 +75,9 @@ def movie_texts(*, movie_ids: list[int] | None = None) -> dict[int, MovieText]:
             tagline=f.tagline,
             keywords=f.keywords,
             directors=sorted(f.directors),
-            languages=origins[movie_id][0] or [],
-            countries=origins[movie_id][1] or [],
-            awards=origins[movie_id][2] or "",
+            languages=f.languages,
+            countries=f.countries,
+            awards=f.awards,
         )
         for movie_id, f in facts.items()
     }

@@ -136,16 +136,21 @@ def test_cross_encoder_scores_keep_the_documents_order_whatever_the_batching(tmp
     assert len(CrossEncoder(folder).score("anything", [])) == 0
 
 
+def _film_loved_by(fans, title: str, **fields) -> Movie:
+    """A film every one of `fans` rated 5 stars."""
+    movie = Movie.objects.create(title=title, year=1990, **fields)
+    stamp = datetime(2021, 1, 1, tzinfo=UTC)
+    Rating.objects.bulk_create(Rating(user=user, movie=movie, value=5.0, rated_at=stamp) for user in fans)
+    return movie
+
+
 @pytest.fixture
 def two_ballroom_films(taste_catalog):
     """Two films that match "ballroom" and "manor" alike, with the same number of 5-star ratings: one
     loved by the costume-drama fans, the other by the space-opera fans (taste_catalog's two groups)."""
     users_a, users_b, _, _ = taste_catalog
-    films = {}
-    for title, fans in (("Manor Secrets", users_b), ("Ballroom Nights", users_a)):
-        films[title] = movie = Movie.objects.create(title=title, year=1990, keywords=["ballroom", "manor"])
-        stamp = datetime(2021, 1, 1, tzinfo=UTC)
-        Rating.objects.bulk_create(Rating(user=user, movie=movie, value=5.0, rated_at=stamp) for user in fans)
+    films = {title: _film_loved_by(fans, title, keywords=["ballroom", "manor"])
+             for title, fans in (("Manor Secrets", users_b), ("Ballroom Nights", users_a))}  # fmt: skip
     movie_stats_refresh()
     embeddings_refresh()
     return films
@@ -181,9 +186,7 @@ def test_a_long_request_naming_a_person_in_passing_still_gets_k_films(api, catal
 def tea_at_four(taste_catalog):
     """A film with no words in common with a ballroom request, loved by the costume-drama fans."""
     _, users_b, _, _ = taste_catalog
-    movie = Movie.objects.create(title="Tea at Four", year=1992)
-    stamp = datetime(2021, 1, 1, tzinfo=UTC)
-    Rating.objects.bulk_create(Rating(user=user, movie=movie, value=5.0, rated_at=stamp) for user in users_b)
+    movie = _film_loved_by(users_b, "Tea at Four")
     movie_stats_refresh()
     embeddings_refresh()
     return movie

@@ -28,6 +28,9 @@ class MovieFacts:
     keywords: list[str] = field(default_factory=list)
     directors: list[str] = field(default_factory=list)
     cast: list[str] = field(default_factory=list)  # top-billed first
+    languages: list[str] = field(default_factory=list)  # the original language first
+    countries: list[str] = field(default_factory=list)
+    awards: str = ""  # e.g. "Won 3 Oscars. Nominated for 6 Oscars."
 
     @property
     def label(self) -> str:

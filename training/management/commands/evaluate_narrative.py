@@ -58,6 +58,8 @@ from training.services.narrative_eval import (
     synthetic_scores,
 )
 
+HANDWRITTEN_SETS = {"test": HANDWRITTEN_NARRATIVE, "development": HANDWRITTEN_DEV}
+
 
 class Command(BaseCommand):
     help = "Evaluate free-text retrievers on held-out synthetic requests and the hand-written set."
@@ -74,19 +76,19 @@ class Command(BaseCommand):
         parser.add_argument("--served-only", action="store_true", help="only the served search box, hand-written set")
         parser.add_argument("--feedback-weights", type=_weights, default=None,
                             help="served search once per collaborative-feedback weight, e.g. 0,0.5,1")  # fmt: skip
-        parser.add_argument("--handwritten", choices=["test", "development"], default="test",
+        parser.add_argument("--handwritten", choices=list(HANDWRITTEN_SETS), default="test",
                             help="which hand-written set to score (default: test)")  # fmt: skip
         parser.add_argument("--likelihood-ablation", action="store_true",
                             help="only the likelihood filter's ablation on the narrative requests")  # fmt: skip
         parser.add_argument("--json", type=Path, help="also write every score here")
 
     def handle(self, *args, dataset: Path | None, split: str, bi_encoder: list[Path], served: bool, **options):
-        self.handwritten_set = options["handwritten"]
-        handwritten = handwritten_requests(
-            HANDWRITTEN_DEV if self.handwritten_set == "development" else HANDWRITTEN_NARRATIVE
-        )
+        set_name = options["handwritten"]
+        handwritten = handwritten_requests(HANDWRITTEN_SETS[set_name])
         if options["served_only"]:
-            self._handwritten_table(_served_searches(options["feedback_weights"]), handwritten, options["json"])
+            self._handwritten_table(
+                _served_searches(options["feedback_weights"]), handwritten, set_name, options["json"]
+            )
             return
         dataset = dataset or _newest_dataset()
         manifest = json.loads((dataset / "manifest.json").read_text())
@@ -140,11 +142,13 @@ class Command(BaseCommand):
         )
         if served:
             retrievers += _served_searches(options["feedback_weights"])
-        results["handwritten"] = self._handwritten_table(retrievers, handwritten)
+        results["handwritten"] = self._handwritten_table(retrievers, handwritten, set_name)
         if options["json"]:
             options["json"].write_text(json.dumps(results, indent=2))
 
-    def _handwritten_table(self, retrievers: list, handwritten: list, json_path: Path | None = None) -> dict:
+    def _handwritten_table(
+        self, retrievers: list, handwritten: list, set_name: str, json_path: Path | None = None
+    ) -> dict:
         embedded = list(MovieEmbedding.objects.order_by("movie_id").values_list("movie_id", flat=True))
         results = {}
         self.stdout.write(f"{'retriever':38} {'theme P@10':>10} {'narr. P@10':>10} {'plot top10':>10}")
@@ -154,7 +158,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{retriever.name[:38]:38} {scores.get('theme', 0):10.3f} "
                               f"{scores.get('narrative', 0):10.3f} {scores.get('plot', 0):10.3f}")  # fmt: skip
         counts = {kind: sum(r.kind == kind for r in handwritten) for kind in ("theme", "narrative", "plot")}
-        self.stdout.write(f"[hand-written {self.handwritten_set} set: {counts} requests against "
+        self.stdout.write(f"[hand-written {set_name} set: {counts} requests against "
                           f"all {len(embedded)} embedded movies; P@10 over the films judged acceptable for each "
                           "request; for plots, the share whose film is in the top 10]")  # fmt: skip
         if json_path:
