@@ -50,3 +50,27 @@ def test_evaluate_without_ratings_says_what_to_do(db):
 
     with pytest.raises(CommandError, match="there are no ratings"):
         call_command("evaluate", stdout=StringIO())
+
+
+def test_evaluate_seed_hit_rate_protocol_holds_out_one_rating_per_user_and_runs_the_peers(taste_catalog, tmp_path):
+    out, path = StringIO(), tmp_path / "seed-hr.json"
+    call_command("evaluate", "--protocol", "seed-hr", "--models", "popularity", "svd", "--peers", "--tune",
+                 "--json", str(path), "--plot", str(tmp_path / "p.png"), stdout=out)  # fmt: skip
+    text = out.getvalue()
+    assert "seed-hr (one random rating per user held out whatever its value" in text
+    assert "cum_hr@1" in text and "for comparison, seed paper" in text
+    document = json.loads(path.read_text())
+    test_rows = document["split"]["test"]
+    users = [user for user, _, _ in test_rows]
+    assert len(users) == len(set(users))  # exactly one held-out rating per user
+    assert min(rating for _, _, rating in test_rows) < 4.0  # whatever its value
+    held = {user: item for user, item, _ in test_rows}
+    for name in ("popularity", "svd", "implicit-als", "implicit-bpr", "cornac-bpr", "cornac-ease"):
+        model = document["models"][name]
+        topk = {int(user): items for user, items in model["topk"].items()}
+        for n in (1, 5, 10):
+            hits = [held[user] in topk.get(user, [])[:n] for user in held]
+            assert model["metrics"][f"hr_at_{n}"] == pytest.approx(sum(hits) / len(hits))
+    # --tune judged every grid entry on a validation split of train and recorded what it kept.
+    assert "validation implicit-als defaults: NDCG@10" in text
+    assert all("parameters" in model for model in document["models"].values())

@@ -81,6 +81,23 @@ def ranking_metrics(
     return result
 
 
+HIT_RATE_N = (1, 5, 10)  # the seed paper's leave-one-out table
+
+
+def hit_rates(topk: Mapping[int, Sequence[int]], test: Interactions, ns=HIT_RATE_N) -> dict[str, float]:
+    """HR@n and cumulative HR@n (held-out ratings >= 4 only) for each n, keyed "hr_at_n" / "cum_hr_at_n"."""
+    out = {}
+    for n in ns:
+        at_n = ranking_metrics(topk, test, n)
+        out.update({f"hr_at_{n}": at_n["hr"], f"cum_hr_at_{n}": at_n["cum_hr"]})
+    return out
+
+
+def interaction_rows(part: Interactions) -> list[list]:
+    """[user, item, rating] rows: how the commands' --json files carry a split, so anyone can recompute."""
+    return [[int(u), int(i), float(r)] for u, i, r in zip(part.user_ids, part.item_ids, part.ratings, strict=True)]
+
+
 def catalog_coverage(topk: Mapping[int, Sequence[int]], catalog_size: int, k: int | None = None) -> float:
     """Distinct items recommended to anyone (first k of each list) over the catalog size."""
     if catalog_size <= 0:

@@ -3,7 +3,14 @@ from __future__ import annotations
 import numpy as np
 
 from recommender.engine.cf.data import Interactions
-from recommender.engine.evaluation.splits import loo_split, stratified_split, temporal_split, validation_split
+from recommender.engine.evaluation.splits import (
+    item_stratified_split,
+    loo_split,
+    random_loo_split,
+    stratified_split,
+    temporal_split,
+    validation_split,
+)
 
 
 def _rows(data: Interactions) -> set[tuple[int, int]]:
@@ -74,3 +81,28 @@ def test_validation_split_is_carved_from_train_only():
     assert not _rows(validation) & _rows(test)
     loo_fit, loo_validation = validation_split(train, "loo")
     assert len(loo_validation) == len(np.unique(train.user_ids[train.ratings >= 4.0]))
+
+
+def test_seed_hit_rate_split_holds_out_one_rating_per_user_whatever_its_value():
+    rows = [(user, item, 0.5 + (item % 10) / 2, item) for user in range(1, 41) for item in range(user % 7 + 2)]
+    rows.append((99, 1, 5.0, 1))  # one rating: nothing to rank from, so never held out
+    data = Interactions.from_rows(rows)
+    train, test = random_loo_split(data, seed=42)
+    assert sorted(test.user_ids.tolist()) == list(range(1, 41))
+    assert _rows(train) | _rows(test) == _rows(data) and not _rows(train) & _rows(test)
+    assert test.ratings.min() < 4.0  # low ratings are held out too: the seed's "any value"
+    assert _rows(random_loo_split(data, seed=42)[1]) == _rows(test)
+    assert _rows(random_loo_split(data, seed=7)[1]) != _rows(test)
+    assert (train.user_ids == 99).sum() == 1
+
+
+def test_seed_ndcg_split_holds_out_a_quarter_of_each_items_ratings():
+    rows = [(user, item, 4.0) for item in range(1, 9) for user in range(item * 4)]
+    rows.append((1000, 50, 3.0))  # an item rated once stays in train
+    data = Interactions.from_rows(rows)
+    train, test = item_stratified_split(data, 0.25, seed=42)
+    assert _rows(train) | _rows(test) == _rows(data) and not _rows(train) & _rows(test)
+    for item in range(1, 9):
+        assert (test.item_ids == item).sum() == item  # 4n ratings -> n held out, per item
+    assert (1000, 50) in _rows(train)
+    assert _rows(item_stratified_split(data, 0.25, seed=7)[1]) != _rows(test)

@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.engine.evaluation import splits
+from recommender.engine.evaluation.metrics import hit_rates, interaction_rows
+from recommender.engine.evaluation.splits import PROTOCOLS
 from recommender.engine.rerank.offline import Variant, evaluate_reranking
 from recommender.kinds import build_model
 from recommender.services.data import catalog_movie_ids, ratings_interactions
@@ -26,7 +28,7 @@ from recommender.services.language import (
     item_vectors,
     llm_judgements,
 )
-from training.management.commands.evaluate import PROTOCOLS
+from training.management.tables import hit_rate_lines, ratio_lines, seed_reported_line
 from training.pipelines.cf import GATE_SEED
 from training.services.coliked import coliked_item_vectors
 
@@ -43,6 +45,9 @@ INTENT_NOTE = (
     "watch: an upper bound for typed preferences, not comparable with the other rows."
 )
 SHOWN = ["ndcg", "hr", "cum_hr", "recall", "map"]
+# The row the feed serves by default: EASE candidates in the language-aware order (the reranker
+# kind's features; a user who wrote nothing has no stated_similarity, so these are the ones measured).
+FEED_VARIANT = "ease+pop+embedding"
 
 
 def variants(*, llm_top: int, coliked: bool = False) -> list[Variant]:
@@ -80,7 +85,7 @@ class Command(BaseCommand):
     help = "Evaluate SVD/SVD++/EASE candidates re-ranked by language scores (embedding, LLM judgement)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--protocol", choices=["stratified", "loo"], default="stratified")
+        parser.add_argument("--protocol", choices=["stratified", "loo", "seed-ndcg", "seed-hr"], default="stratified")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--k", type=int, default=10)
         parser.add_argument("--n", type=int, default=100, help="CF candidates per user")
@@ -104,10 +109,7 @@ class Command(BaseCommand):
         vectors = item_vectors()
         if len(vectors.index) == 0:
             raise CommandError("no movie embeddings yet; run `manage.py embed` first")
-        if protocol == "stratified":
-            train, test = splits.stratified_split(data, test_fraction=0.25, seed=seed)
-        else:
-            train, test = splits.loo_split(data, min_rating=4.0)
+        train, test = splits.protocol_split(data, protocol, seed=seed)
         catalog = catalog_movie_ids()
         protocol_text = (
             f"{protocol} ({PROTOCOLS[protocol]}), seed {seed}, k={k}; candidates: each CF model's top {n} unseen "
@@ -162,10 +164,20 @@ class Command(BaseCommand):
             log=lambda message: self.stdout.write(f"  {message}"),
         )
         work.cleanup()
+        if protocol == "seed-hr":
+            for result in results.values():
+                result["metrics"].update(hit_rates(result["topk"], test))
         self._print(results, protocol, seed, k)
         if json_path:
-            models = {name: {key: value for key, value in r.items() if key != "topk"} for name, r in results.items()}
-            json_path.write_text(json.dumps({"protocol": protocol_text, "models": models}, indent=2, default=float))
+            document = {
+                "protocol": {"name": protocol, "seed": seed, "k": k, "n": n, "description": protocol_text},
+                "split": {"train": interaction_rows(train), "test": interaction_rows(test)},
+                "models": {name: {**r, "topk": {str(u): items for u, items in r["topk"].items()}}
+                           for name, r in results.items()},
+                "feed_model": FEED_VARIANT,
+            }  # fmt: skip
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(json.dumps(document, default=float))
             self.stdout.write(f"json: {json_path}")
 
     def _print(self, results, protocol, seed, k) -> None:
@@ -176,14 +188,11 @@ class Command(BaseCommand):
             m = result["metrics"]
             cells = "".join(f"{m[metric]:>12.4f}" for metric in SHOWN)
             self.stdout.write(f"{name:<22}{cells}{result['rerank_ms_per_user']:>10.2f}  {tag}")
-        svd = results.get("svd", {}).get("metrics", {})
-        for name, result in results.items():
-            if name != "svd" and svd.get("ndcg"):
-                m = result["metrics"]
-                self.stdout.write(
-                    f"{name}: NDCG@{k} {m['ndcg'] / svd['ndcg']:.2f}x SVD, "
-                    f"cumHR@{k} {m['cum_hr'] / max(svd['cum_hr'], 1e-9):.2f}x SVD {tag}"
-                )
+        if protocol == "seed-hr":
+            self.stdout.write("\n".join(hit_rate_lines(results, tag, 22)))
+        ratios = ratio_lines(results, k, tag, shown=set(results), feed=FEED_VARIANT)
+        for line in [*ratios, *seed_reported_line(protocol)]:
+            self.stdout.write(line)
         if any(name.endswith("*") for name in results):
             self.stdout.write(INTENT_NOTE)
         for name, result in results.items():
