@@ -33,6 +33,7 @@ run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_bundled
 	$(PY) manage.py train $(FEED_MODEL) --if-missing
+	$(PY) manage.py train svd --if-missing
 	$(PY) manage.py embed --queue
 	$(PY) manage.py llm_setup
 	$(PY) manage.py train reranker --if-missing --queue

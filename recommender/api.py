@@ -12,10 +12,11 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.api import MovieFilterSerializer
-from catalog.models import Movie
+from catalog.models import Movie, Rating
 from recommender.engine.query.schema import QueryError
 from recommender.query_api import PARSE
 from recommender.selectors.feeds import FEED_MAX_K, RANKINGS, feed_document
+from recommender.selectors.predicted import predicted_stars
 from recommender.selectors.search import SEARCH_ROUTES, search_run
 from recommender.selectors.similar import movies_similar_to
 from recommender.services.reasons import similar_reasons_request
@@ -33,6 +34,9 @@ class FeedItemSerializer(serializers.Serializer):
     score = serializers.FloatField()
     sources = serializers.DictField(child=serializers.FloatField())
     explanation = serializers.CharField()
+    predicted_rating = serializers.FloatField(
+        allow_null=True, help_text="your predicted stars (0.5-5 in half steps) from the serving SVD; null when unknown"
+    )
 
 
 class FeedQuerySerializer(serializers.Serializer):
@@ -74,6 +78,29 @@ class MyFeedApi(APIView):
         # Already JSON-shaped (and cached): serializers above document it, the hot path skips them.
         data = query.validated_data
         return Response(feed_document(user=request.user, k=data["k"], ranking=data["ranking"]))
+
+
+class PredictionApi(APIView):
+    """Your predicted stars for one movie (0.5-5 in half steps), from the serving SVD folded in with your
+    ratings as they are now; null when it cannot say (no ratings yet, no SVD serving, a movie it never saw)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Prediction",
+            {
+                "movie": serializers.IntegerField(),
+                "predicted_rating": serializers.FloatField(allow_null=True),
+                "your_rating": serializers.FloatField(allow_null=True, help_text="what you gave it, if you rated it"),
+            },
+        )
+    )
+    def get(self, request, pk: int):
+        movie = get_object_or_404(Movie, pk=pk)
+        mine = Rating.objects.filter(user=request.user, movie=movie).values_list("value", flat=True).first()
+        stars = predicted_stars(user=request.user, movie_ids=[movie.pk])
+        return Response({"movie": movie.pk, "predicted_rating": stars.get(movie.pk), "your_rating": mine})
 
 
 class MatchSerializer(serializers.Serializer):

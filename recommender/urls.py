@@ -12,6 +12,7 @@ site_urlpatterns = [
 api_urlpatterns = [
     path("me/feed/", api.MyFeedApi.as_view(), name="api-my-feed"),
     path("movies/<int:pk>/similar/", api.SimilarMoviesApi.as_view(), name="api-movie-similar"),
+    path("movies/<int:pk>/prediction/", api.PredictionApi.as_view(), name="api-movie-prediction"),
     path("search/", api.SearchApi.as_view(), name="api-search"),
     path("query/parse/", query_api.QueryParseApi.as_view(), name="api-query-parse"),
 ]

@@ -14,6 +14,7 @@ from catalog.selectors import decade_parse, decades, movie_detail, user_rating_f
 from recommender.engine.query.schema import MAX_QUERY_CHARS, QueryError
 from recommender.models import MovieEmbedding
 from recommender.selectors.feeds import RANKINGS, feed_document, onboarding_groups
+from recommender.selectors.predicted import predicted_stars
 from recommender.selectors.search import search_run
 from recommender.selectors.similar import movies_similar_to
 from recommender.services.reasons import similar_reasons_request
@@ -28,6 +29,7 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
     except Movie.DoesNotExist:
         raise Http404("No such movie.") from None
     credits = list(movie.credits.all())
+    my_rating = user_rating_for(user=request.user, movie=movie)
     similar = movies_similar_to(movie=movie, k=SIMILAR_ON_PAGE)
     # The LLM writes the reasons still missing in the background; the page shows the template meanwhile.
     similar_reasons_request(movie_id=movie.pk, other_ids=[match.movie.pk for match in similar if not match.written])
@@ -35,7 +37,8 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
         "movie": movie,
         "directors": [c.person.name for c in credits if c.role == "director"],
         "cast": [c.person.name for c in credits if c.role == "cast"],
-        "my_rating": user_rating_for(user=request.user, movie=movie),
+        "my_rating": my_rating,
+        "predicted": None if my_rating else predicted_stars(user=request.user, movie_ids=[movie.pk]).get(movie.pk),
         "similar": similar,
         "rating_choices": RATING_CHOICES,
         "not_interested": not_interested_is_marked(user=request.user, movie=movie),

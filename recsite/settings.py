@@ -236,12 +236,19 @@ SEARCH_FEEDBACK_WEIGHT = 1.0
 # A run whose worker has not reported for this long is marked failed (the worker died).
 TRAINING_STALE_AFTER_S = env_int("TRAINING_STALE_AFTER_S", 900, minimum=60)
 
-# Celery beat (run `make beat`): nightly retrain of the feed model, and failing runs whose worker died.
+# Celery beat (run `make beat`): nightly retrain of the feed and prediction models, and failing runs
+# whose worker died.
 CELERY_BEAT_SCHEDULE = {
     "retrain-feed-model": {
         "task": "workers.training_schedule",
         "schedule": env_int("RETRAIN_EVERY_S", 24 * 3600, minimum=60),
         "args": [FEED_MODEL_KIND],
+    },
+    # The predicted stars' model (selectors/predicted.py): it learns the movies rated since.
+    "retrain-prediction-model": {
+        "task": "workers.training_schedule",
+        "schedule": env_int("RETRAIN_EVERY_S", 24 * 3600, minimum=60),
+        "args": ["svd"],
     },
     "reap-stale-training-runs": {"task": "workers.training_runs_reap", "schedule": 300.0},
     "embed-changed-movies": {"task": "workers.embeddings_refresh", "schedule": 600.0},

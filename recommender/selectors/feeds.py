@@ -11,6 +11,7 @@ from django.db.models import Q, Value
 from catalog.changes import user_generation
 from catalog.models import Genre, Movie, NotInterested, PreferenceProfile, Rating
 from recommender.models import UserFeed
+from recommender.selectors.predicted import predicted_stars
 
 FEED_MAX_K = 100
 FEED_CACHE_SECONDS = 600
@@ -35,6 +36,7 @@ class FeedItem:
     score: float
     sources: dict[str, float]
     explanation: str
+    predicted_rating: float | None = None  # the user's predicted stars (selectors/predicted.py), when known
 
 
 RANKINGS = ("language", "classic")  # language-aware (the default once a re-ranker serves) or CF only
@@ -75,7 +77,8 @@ _LANGUAGE_COLUMNS = (*_COMMON_COLUMNS, "language_movie_ids", "language_scores", 
 
 
 def feed_for_user(*, user, k: int, ranking: str = "language") -> Feed:
-    """The user's top-k unseen movies from the precomputed candidates, or popular ones before any.
+    """The user's top-k unseen movies from the precomputed candidates, or popular ones before any,
+    each with the user's predicted stars when the serving SVD knows the movie.
 
     `ranking` "language" shows the language-aware order when the worker has written one, else the
     CF order with a note saying why. Movies the user marked "not interested" never show.
@@ -83,6 +86,14 @@ def feed_for_user(*, user, k: int, ranking: str = "language") -> Feed:
     """
     if ranking not in RANKINGS:
         raise ValueError(f"ranking must be one of {RANKINGS}")
+    feed = _ordered_feed(user, k, ranking)
+    stars = predicted_stars(user=user, movie_ids=[item.movie.id for item in feed.items])
+    for item in feed.items:
+        item.predicted_rating = stars.get(item.movie.id)
+    return feed
+
+
+def _ordered_feed(user, k: int, ranking: str) -> Feed:
     # Only the columns this order shows (the language arrays hold reasons: no need to ship them for classic).
     columns = _CLASSIC_COLUMNS if ranking == "classic" else _LANGUAGE_COLUMNS
     feed = UserFeed.objects.filter(user=user).select_related("model_version").only(*columns).first()

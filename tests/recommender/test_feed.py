@@ -40,7 +40,8 @@ def test_a_trained_users_feed_is_personal_unseen_and_explained(api, serving_ease
     unrated_a = {m.id for m in movies_a} - rated
     assert len(unrated_a) >= 5 and set(shown) <= unrated_a
     first = body["results"][0]
-    assert set(first) == {"movie", "score", "sources", "explanation"} and "cf" in first["sources"]
+    assert set(first) == {"movie", "score", "sources", "explanation", "predicted_rating"} and "cf" in first["sources"]
+    assert first["predicted_rating"] is None  # no SVD serves here: no stars are made up
     assert first["explanation"].startswith("Because you gave Space Opera") and "5.0 stars" in first["explanation"]
 
 
