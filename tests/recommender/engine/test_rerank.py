@@ -144,3 +144,41 @@ def test_a_serving_version_keeps_the_words_only_weights_beside_the_rated_ones(tm
     older.mkdir()
     rated.save(older)
     assert ServingRerankers.load(older).for_user(has_ratings=False).features == rated.features
+
+
+def test_under_the_seed_protocol_no_held_out_rating_reaches_a_profile_or_a_judgement(block_data):
+    """The seed paper built profiles before splitting; here every prompt input comes from the fitting side."""
+    items = np.array(GROUP_A_ITEMS + GROUP_B_ITEMS)
+    vectors = ItemVectors(IdIndex(items), unit([[1.0, float(i % 3)] for i in items]).astype(np.float32))
+    train, test = splits.random_loo_split(block_data, seed=0)
+    profiled, judged_texts = [], []
+
+    def profiles(ratings):
+        profiled.append(ratings)
+        return {int(u): " ".join(map(str, i.tolist())) for u, i in ratings.items_by_user().items()}
+
+    def judge(texts, asked):
+        judged_texts.append(dict(texts))
+        return {u: np.zeros(len(i)) for u, i in asked.items() if texts.get(u)}
+
+    evaluate_reranking(
+        [Variant("judged", "popularity", ("cf", "llm"), llm_top=5)],
+        lambda kind: Popularity(),
+        train,
+        test,
+        lambda ratings: splits.validation_split(ratings, "seed-hr", seed=1),
+        vectors=vectors,
+        profiles=profiles,
+        embed=lambda texts: np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2),
+        llm=judge,
+        n=30,
+        k=3,
+    )
+    pairs = lambda d: set(zip(d.user_ids.tolist(), d.item_ids.tolist(), strict=True))  # noqa: E731
+    fit_train, validation = splits.validation_split(train, "seed-hr", seed=1)
+    validation_ratings, test_ratings = profiled
+    assert pairs(validation_ratings) == pairs(fit_train) and not pairs(validation_ratings) & pairs(validation)
+    assert pairs(test_ratings) == pairs(train) and not pairs(test_ratings) & pairs(test)
+    held_out = {u: {str(i)} for u, i in pairs(test)}
+    for texts in judged_texts:  # what the judge was shown about each user names no held-out movie
+        assert all(not held_out.get(u, set()) & set(text.split()) for u, text in texts.items())
