@@ -63,37 +63,44 @@ class _FactorPeer(Recommender):
         return sparse.csr_matrix((ones, (user_pos, item_pos)), shape=(len(self.users), len(self.items)))
 
 
-class ImplicitALS(_FactorPeer):
-    """implicit.cpu.als.AlternatingLeastSquares (Hu, Koren & Volinsky 2008) on one thread."""
+class _ImplicitPeer(_FactorPeer):
+    """An implicit model fitted on one thread; its factors are copied out as numpy arrays."""
 
-    kind = "implicit-als"
+    def _library_model(self):
+        raise NotImplementedError
 
     def _fit(self, user_pos, item_pos, ratings) -> None:
-        als = _require("implicit.cpu.als")
-        c = self.config
-        model = als.AlternatingLeastSquares(factors=c.factors, regularization=c.regularization,
-                                            iterations=c.iterations, random_state=c.seed, num_threads=1)  # fmt: skip
+        model = self._library_model()
         model.fit(self._user_items(user_pos, item_pos), show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
         self.item_bias = np.zeros(len(self.items), dtype=np.float32)
 
 
-class ImplicitBPR(_FactorPeer):
+class ImplicitALS(_ImplicitPeer):
+    """implicit.cpu.als.AlternatingLeastSquares (Hu, Koren & Volinsky 2008)."""
+
+    kind = "implicit-als"
+
+    def _library_model(self):
+        c = self.config
+        return _require("implicit.cpu.als").AlternatingLeastSquares(
+            factors=c.factors, regularization=c.regularization, iterations=c.iterations, random_state=c.seed,
+            num_threads=1,
+        )  # fmt: skip
+
+
+class ImplicitBPR(_ImplicitPeer):
     """implicit.cpu.bpr.BayesianPersonalizedRanking (Rendle et al. 2009); its last factor is an item bias."""
 
     kind = "implicit-bpr"
 
-    def _fit(self, user_pos, item_pos, ratings) -> None:
-        bpr = _require("implicit.cpu.bpr")
+    def _library_model(self):
         c = self.config
-        model = bpr.BayesianPersonalizedRanking(factors=c.factors, learning_rate=c.learning_rate,
-                                                regularization=c.regularization, iterations=max(c.iterations, 100),
-                                                random_state=c.seed, num_threads=1)  # fmt: skip
-        model.fit(self._user_items(user_pos, item_pos), show_progress=False)
-        self.user_factors = np.asarray(model.user_factors, dtype=np.float32)
-        self.item_factors = np.asarray(model.item_factors, dtype=np.float32)
-        self.item_bias = np.zeros(len(self.items), dtype=np.float32)
+        return _require("implicit.cpu.bpr").BayesianPersonalizedRanking(
+            factors=c.factors, learning_rate=c.learning_rate, regularization=c.regularization,
+            iterations=max(c.iterations, 100), random_state=c.seed, num_threads=1,
+        )  # fmt: skip
 
 
 class _CornacPeer(Recommender):

@@ -56,8 +56,12 @@ def stratified_split(
 ) -> tuple[Interactions, Interactions]:
     """Per user, a random test_fraction of their ratings goes to test; users with < 2 ratings stay in train."""
     data = interactions.deduplicated()
-    keys = _hash_keys(seed, data.user_ids, data.item_ids)
-    rank, size = _rank_within_user(data.user_ids, keys)
+    return _random_share_of_each_group(data, data.user_ids, test_fraction, seed)
+
+
+def _random_share_of_each_group(data: Interactions, groups: np.ndarray, test_fraction: float, seed: int):
+    """(train, test): a seeded random test_fraction of each group's rows (a user's, or an item's) in test."""
+    rank, size = _rank_within_user(groups, _hash_keys(seed, data.user_ids, data.item_ids))
     test = rank < _held_out_count(size, test_fraction)
     return data.take(~test), data.take(test)
 
@@ -92,10 +96,7 @@ def item_stratified_split(
     training ratings at all: ranking then falls back to each model's cold-start order.
     """
     data = interactions.deduplicated()
-    keys = _hash_keys(seed, data.user_ids, data.item_ids)
-    rank, size = _rank_within_user(data.item_ids, keys)
-    test = rank < _held_out_count(size, test_fraction)
-    return data.take(~test), data.take(test)
+    return _random_share_of_each_group(data, data.item_ids, test_fraction, seed)
 
 
 def random_loo_split(interactions: Interactions, seed: int = 0) -> tuple[Interactions, Interactions]:
