@@ -74,3 +74,22 @@ def test_evaluate_seed_hit_rate_protocol_holds_out_one_rating_per_user_and_runs_
     # --tune judged every grid entry on a validation split of train and recorded what it kept.
     assert "validation implicit-als defaults: NDCG@10" in text
     assert all("parameters" in model for model in document["models"].values())
+
+
+@pytest.mark.ml
+def test_evaluate_rerank_json_has_the_split_every_rows_top_k_and_what_the_feed_serves(taste_catalog, tmp_path):
+    from recommender.services.embeddings import embeddings_refresh
+
+    embeddings_refresh()
+    out, path = StringIO(), tmp_path / "rerank.json"
+    call_command("evaluate_rerank", "--protocol", "seed-hr", "--n", "20", "--json", str(path), stdout=out)
+    assert "for comparison, seed paper" in out.getvalue()
+    document = json.loads(path.read_text())
+    assert document["protocol"]["name"] == "seed-hr" and document["feed_model"] == "ease+pop+embedding"
+    held = {user: item for user, item, _ in document["split"]["test"]}
+    assert len(held) == len(document["split"]["test"])  # one held-out rating per user
+    assert document["feed_model"] in document["models"]
+    for row in document["models"].values():
+        topk = {int(user): items for user, items in row["topk"].items()}
+        hits = [held[user] in topk[user][:5] for user in topk]
+        assert row["metrics"]["hr_at_5"] == pytest.approx(sum(hits) / len(hits))

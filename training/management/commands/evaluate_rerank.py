@@ -12,6 +12,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -164,9 +165,10 @@ class Command(BaseCommand):
             log=lambda message: self.stdout.write(f"  {message}"),
         )
         work.cleanup()
-        if protocol == "seed-hr":
+        if protocol == "seed-hr":  # over the users each row ranked (a --users sample ranks only some)
             for result in results.values():
-                result["metrics"].update(hit_rates(result["topk"], test))
+                ranked = test.take(np.isin(test.user_ids, list(result["topk"])))
+                result["metrics"].update(hit_rates(result["topk"], ranked))
         self._print(results, protocol, seed, k)
         if json_path:
             document = {
