@@ -62,7 +62,20 @@ def for_you(request: HttpRequest) -> HttpResponse:
         request.session["ranking"] = ranking
     ranking = request.session.get("ranking", "language")
     feed = feed_document(user=request.user, k=20, ranking=ranking)
-    return render(request, "recommender/for_you.html", {"feed": feed, "ranking": ranking, "rankings": RANKINGS})
+    context = {"feed": feed, "ranking": ranking, "rankings": RANKINGS, "how_ranked": how_ranked(feed)}
+    return render(request, "recommender/for_you.html", context)
+
+
+def how_ranked(feed: dict) -> str:
+    """The feed's order in a sentence for people; version names and scores stay in the API and admin."""
+    if not feed["personal"]:
+        return "The movies most rated on CineMatch, until your ratings say more about you."
+    if feed["ranking"] == "language" and feed["model_version"].startswith("popularity+"):
+        return "Popular movies, ordered by what you wrote you like."
+    if feed["ranking"] == "language":
+        return ("Picked from the ratings of people with tastes like yours, then ordered by how close each movie "
+                "is to the movies you loved and to what you wrote you like.")  # fmt: skip
+    return "Picked and ordered by the ratings of people with tastes like yours."
 
 
 @login_required

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from catalog.urls import api_urlpatterns, site_urlpatterns
@@ -14,6 +16,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Browsers and crawlers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("", include(site_urlpatterns)),
     path("", include(recommender_site)),
     path("accounts/", include("django.contrib.auth.urls")),

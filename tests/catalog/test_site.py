@@ -96,3 +96,9 @@ def test_the_rating_form_rejects_a_request_without_csrf_token(make_user, heat):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(make_user())
     assert strict.post(f"/movies/{heat.id}/rate/", {"rating": "4"}).status_code == 403
+
+
+def test_favicon_is_served_not_a_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("img/favicon.svg")
+    assert 'rel="icon"' in client.get("/").content.decode()

@@ -99,5 +99,8 @@ def test_the_for_you_page_onboards_new_users_then_shows_the_feed(client, make_us
     client.force_login(users_a[0])
     page = client.get("/for-you/").content.decode()
     assert "Space Opera" in page and "Because you gave" in page
+    # How it was ranked, in words: no model version names or internal states on the page.
+    assert "Picked and ordered by the ratings of people with tastes like yours." in page
+    assert f"ease-v{serving_ease.pk}" not in page and "re-ranker" not in page and "reranker" not in page
     client.logout()
     assert client.get("/for-you/").status_code == 302
