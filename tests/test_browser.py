@@ -1,9 +1,13 @@
 """The site in a real browser: headless Chromium (Debian's package) driven by Selenium."""
 
+import time
+
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -57,6 +61,17 @@ def test_a_visitor_signs_up_finds_a_movie_and_rates_it_with_half_stars(browser, 
     browser.find_element(By.CSS_SELECTOR, "[data-remove]").click()
     _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "Not rated yet"))
     assert not Rating.objects.exists()
+
+    # With the keyboard, arrows walk through the stars and only where the person stops is saved.
+    browser.execute_script("arguments[0].focus()", browser.find_element(By.ID, f"star-{heat.id}-0.5"))
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).pause(0.1).send_keys(Keys.ARROW_RIGHT).perform()
+    time.sleep(0.6)  # a click would have saved by now; the arrows wait for the person to stop
+    assert not Rating.objects.exists()
+    _wait(
+        browser,
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-rating-status]"), "You rated this 1.5 stars."),
+    )
+    assert Rating.objects.get(user__username="cinephile", movie=heat).value == 1.5
 
 
 @pytest.mark.django_db(transaction=True)

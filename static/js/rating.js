@@ -33,8 +33,33 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     }
 
+    // A click or tap is a deliberate choice: saved at once. Arrow keys walk through the stars, so a
+    // keyboard choice is saved when the person stops (KEYBOARD_PAUSE_MS), presses Enter or leaves
+    // the stars: 0.5 -> 1.5 with the arrows writes one rating, not two.
+    const KEYBOARD_PAUSE_MS = 1200;
+    let pending = null;
+    let lastKeyAt = 0;
+    function flush() {
+      if (!pending) return;
+      clearTimeout(pending.timer);
+      const value = pending.value;
+      pending = null;
+      send("rate", value);
+    }
+    form.addEventListener("keydown", (event) => {
+      if (event.target.name !== "rating") return;
+      if (event.key === "Enter" || event.key === " ") { event.preventDefault(); flush(); return; }
+      lastKeyAt = Date.now();
+    });
+    form.addEventListener("focusout", (event) => {
+      if (!form.contains(event.relatedTarget)) flush();
+    });
     form.addEventListener("change", (event) => {
-      if (event.target.name === "rating") send("rate", event.target.value);
+      if (event.target.name !== "rating") return;
+      if (Date.now() - lastKeyAt > 500) { pending = null; send("rate", event.target.value); return; }
+      if (pending) clearTimeout(pending.timer);
+      pending = { value: event.target.value, timer: setTimeout(flush, KEYBOARD_PAUSE_MS) };
+      status.textContent = `${event.target.value} stars: press Enter to save, or wait a moment.`;
     });
     removeButton.addEventListener("click", (event) => { event.preventDefault(); send("remove"); });
   }
