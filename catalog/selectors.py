@@ -23,10 +23,10 @@ def _sort_title():
 
 
 def _damped_mean():
-    prior = Movie.objects.filter(rating_count__gt=0).aggregate(
+    prior = Movie.objects.filter(rating_count__gt=0, rating_mean__isnull=False).aggregate(
         total=Sum(F("rating_mean") * F("rating_count")), count=Sum("rating_count")
     )
-    mean = prior["total"] / prior["count"] if prior["count"] else 3.0
+    mean = prior["total"] / prior["count"] if prior["count"] else 3.0  # no ratings yet: the middle of the scale
     return ExpressionWrapper(
         (F("rating_mean") * F("rating_count") + mean * TOP_DAMPING) / (F("rating_count") + TOP_DAMPING),
         output_field=FloatField(),

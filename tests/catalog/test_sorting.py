@@ -32,3 +32,8 @@ def test_highest_rated_damps_a_few_perfect_ratings_below_a_long_record_of_great_
     Movie.objects.create(title="Average", year=2000, rating_count=300, rating_mean=3.2)
     Movie.objects.create(title="Two Ratings", year=2001, rating_count=2, rating_mean=5.0)  # below the minimum
     assert _titles("top") == ["The Godfather", "Eleven Fans", "Average"]
+
+
+def test_highest_rated_works_before_any_mean_is_known():
+    Movie.objects.create(title="Counted", year=2000, rating_count=12, rating_mean=None)
+    assert _titles("top") == ["Counted"]
