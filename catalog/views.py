@@ -109,7 +109,8 @@ def rate(request: HttpRequest, movie_id: int) -> HttpResponse:
         message, payload = f"You rated {movie.title} {rating.value} stars.", {"rating": float(rating.value)}
     if wants_json:
         movie.refresh_from_db(fields=["rating_count", "rating_mean"])
-        payload.update(message=message, rating_count=movie.rating_count, rating_mean=movie.rating_mean)
+        payload.update(message=message, rating_count=movie.rating_count, rating_mean=movie.rating_mean,
+                       rated_total=request.user.ratings.count())  # fmt: skip
         return JsonResponse(payload)
     messages.success(request, message)
     # Only a known page name, never a URL from the form: no open redirect.
@@ -131,8 +132,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = user_signup(username=form.cleaned_data["username"], password=form.cleaned_data["password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}! Rate a few movies you have seen.")
-        return redirect("browse")
+        messages.success(request, f"Welcome, {user.username}! Rate a few movies you have seen, and skip the others.")
+        return redirect("onboarding")
     return render(request, "registration/signup.html", {"form": form})
 
 

@@ -6,6 +6,7 @@ site_urlpatterns = [
     path("movies/<int:movie_id>/", views.movie_page, name="movie"),
     path("for-you/", views.for_you, name="for_you"),
     path("for-you/start/", views.onboarding, name="onboarding"),
+    path("for-you/start/skip/<int:movie_id>/", views.onboarding_skip, name="onboarding_skip"),
     path("search/", views.search, name="search"),
 ]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from catalog.forms import RATING_CHOICES
 from catalog.models import Genre, Movie, Rating
@@ -21,6 +22,8 @@ from recommender.services.reasons import similar_reasons_request
 
 SIMILAR_ON_PAGE = 6
 ONBOARDING_UNTIL = 5  # fewer ratings than this: show the onboarding page instead of an empty-ish feed
+SKIPPED_KEY = "onboarding_skipped"  # session: movies the person said they have not seen
+MAX_SKIPPED = 500
 
 
 def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
@@ -80,12 +83,29 @@ def how_ranked(feed: dict) -> str:
 
 @login_required
 def onboarding(request: HttpRequest) -> HttpResponse:
+    skipped = set(request.session.get(SKIPPED_KEY, []))
     context = {
-        "groups": onboarding_groups(user=request.user),
+        "groups": onboarding_groups(user=request.user, skipped=skipped),
         "rated_count": Rating.objects.filter(user=request.user).count(),
+        "personal_at": ONBOARDING_UNTIL,
         "rating_choices": RATING_CHOICES,
     }
     return render(request, "recommender/onboarding.html", context)
+
+
+@login_required
+@require_POST
+def onboarding_skip(request: HttpRequest, movie_id: int) -> HttpResponse:
+    """ "Haven't seen it": the movie leaves the onboarding page for this session (nothing is stored
+    about the person: not having seen a film says nothing about liking it)."""
+    if not Movie.objects.filter(pk=movie_id).exists():
+        raise Http404("No such movie.")
+    skipped = request.session.get(SKIPPED_KEY, [])
+    if movie_id not in skipped:
+        request.session[SKIPPED_KEY] = [*skipped, movie_id][-MAX_SKIPPED:]
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"skipped": movie_id})
+    return redirect("onboarding")
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -124,3 +124,26 @@ def test_the_search_box_answers_a_question_and_shows_how_it_read_a_request(brows
     assert chips == ["Crime", "1990s", "no Horror"]
     titles = [card.text for card in browser.find_elements(By.CSS_SELECTOR, ".feed .card-title")]
     assert titles == ["Heat"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_up_leads_to_onboarding_where_skips_and_ratings_count_without_a_reload(browser, live_server, make_movie):
+    heat = make_movie("Heat", 1995, ("Crime",), rating_count=50)
+    heathers = make_movie("Heathers", 1989, ("Comedy",), rating_count=40)
+    browser.get(f"{live_server.url}/accounts/signup/")
+    browser.find_element(By.ID, "id_username").send_keys("newcomer")
+    browser.find_element(By.ID, "id_password1").send_keys("a-long-test-password")
+    browser.find_element(By.ID, "id_password2").send_keys("a-long-test-password")
+    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    _wait(browser, EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tell us what you have seen"))
+    assert "0 of 5 ratings" in browser.find_element(By.ID, "onboarding-count").text
+    posters = browser.find_elements(By.CSS_SELECTOR, "li.card img.poster")
+    assert len(posters) == 2 and all(p.get_attribute("alt").startswith("Poster for") for p in posters)
+
+    card = browser.find_element(By.XPATH, "//li[.//span[text()='Heathers']]")
+    card.find_element(By.CSS_SELECTOR, "[data-skip-form] button").click()
+    _wait(browser, EC.staleness_of(card))  # gone without a reload
+    browser.find_element(By.CSS_SELECTOR, f"label[for='star-{heat.id}-4.5']").click()
+    _wait(browser, EC.text_to_be_present_in_element((By.ID, "onboarding-count"), "1 of 5 ratings"))
+    assert Rating.objects.get(user__username="newcomer").movie_id == heat.id
+    assert not Rating.objects.filter(movie=heathers).exists()

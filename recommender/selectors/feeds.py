@@ -195,10 +195,11 @@ def _popular_feed(user, k: int, rated_count: int, dismissed: set[int]) -> Feed:
     return Feed("popularity", False, rated_count > 0, "classic", "", items)
 
 
-def onboarding_groups(*, user, per_group: int = 6) -> list[tuple[str, list[Movie]]]:
-    """Popular movies grouped by genre, each movie in one group only, none the user has rated."""
+def onboarding_groups(*, user, per_group: int = 6, skipped: set[int] = frozenset()) -> list[tuple[str, list[Movie]]]:
+    """Popular movies grouped by genre, each movie in one group only, none the user has rated or skipped
+    ("haven't seen it"): a skipped movie's place goes to the next most rated one of its genre."""
     rated = set(Rating.objects.filter(user=user).values_list("movie_id", flat=True)) if user.is_authenticated else set()
-    used: set[int] = set(rated)
+    used: set[int] = rated | set(skipped)
     groups = []
     for genre in Genre.objects.filter(name__in=ONBOARDING_GENRES):
         movies = []

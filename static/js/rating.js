@@ -23,6 +23,7 @@ document.addEventListener("DOMContentLoaded", () => {
         const data = isJson ? await response.json() : {};
         if (!response.ok || !isJson) throw new Error(data.error || "Could not save your rating: reload the page and try again.");
         status.textContent = data.rating === null ? "Not rated yet." : `You rated this ${data.rating} stars.`;
+        form.dispatchEvent(new CustomEvent("rating-saved", { bubbles: true, detail: data }));
         removeButton.hidden = data.rating === null;
         if (data.rating === null) for (const input of form.querySelectorAll("input[name=rating]")) input.checked = false;
         if (average) average.textContent = data.rating_count

@@ -38,7 +38,7 @@ def test_signup_logs_in_and_creates_a_profile(client):
         "/accounts/signup/",
         {"username": "newbie", "password1": "a-long-test-password", "password2": "a-long-test-password"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/for-you/start/"  # straight to onboarding
     assert Profile.objects.filter(user__username="newbie", source="").exists()
     assert client.get("/me/ratings/").status_code == 200
 
