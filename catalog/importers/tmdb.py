@@ -6,6 +6,7 @@ import csv
 import json
 import sqlite3
 import sys
+from collections import Counter
 from pathlib import Path
 
 from catalog.importers.records import CreditRecord, ImportFileError, MovieRecord, parse_int
@@ -112,14 +113,18 @@ def read_omdb_sqlite(path: Path) -> list[MovieRecord]:
         raise ImportFileError(path, None, f"not a readable OMDb SQLite file ({exc})") from None
     finally:
         connection.close()
+    # The table lists each film's cast alphabetically (Heat opens with Al Pacino, Amy Brenneman...),
+    # not by billing. How many of its films an actor is in is the best stand-in for billing it
+    # offers: De Niro, Pacino, Voight and Kilmer lead Heat's list again, then the character actors.
+    films_per_actor = Counter(name for row in rows for name in set(_names(row[7])))
     records = []
     for imdb_id, title, year, runtime, genre, director, writer, cast, languages, countries, awards in rows:
         if not title or not imdb_id:
             continue
         credits = [CreditRecord(name, "director", order) for order, name in enumerate(_names(director))]
         credits += [CreditRecord(name, "writer", order) for order, name in enumerate(_names(writer))]
-        # The table lists cast alphabetically, not by billing: keep a few, order as given.
-        credits += [CreditRecord(name, "cast", order) for order, name in enumerate(_names(cast)[:TOP_CAST])]
+        billed = sorted(_names(cast), key=lambda name: -films_per_actor[name])  # stable: ties stay alphabetical
+        credits += [CreditRecord(name, "cast", order) for order, name in enumerate(billed[:TOP_CAST])]
         records.append(
             MovieRecord(
                 title=title,

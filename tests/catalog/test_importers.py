@@ -193,3 +193,24 @@ def test_omdb_languages_countries_and_oscars_join_by_title_and_year_and_reach_th
         ["Japan"],
         "Nominated for 2 Oscars.",
     )
+
+
+def test_omdb_cast_listed_alphabetically_is_ordered_by_films_per_actor(tmp_path):
+    path = tmp_path / "movies.db"
+    columns = 'imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards'
+    rows = [
+        ("tt0113277", "Heat", 1995, 170, "Crime", "Michael Mann", "", "Al Pacino, Amy Brenneman, Robert De Niro, "
+         "Val Kilmer", "English", "United States", ""),
+        ("tt0075314", "Taxi Driver", 1976, 114, "Crime", "Martin Scorsese", "", "Jodie Foster, Robert De Niro",
+         "English", "United States", ""),
+        ("tt0071562", "The Godfather: Part II", 1974, 202, "Crime", "Francis Ford Coppola", "", "Al Pacino, "
+         "Robert De Niro", "English", "United States", ""),
+        ("tt0107290", "Tombstone", 1993, 130, "Western", "George P. Cosmatos", "", "Val Kilmer", "English",
+         "United States", ""),
+    ]  # fmt: skip
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"CREATE TABLE omdb ({columns})")
+        connection.executemany(f"INSERT INTO omdb VALUES ({', '.join('?' * 11)})", rows)
+    heat = next(record for record in read_omdb_sqlite(path) if record.title == "Heat")
+    cast = [credit.name for credit in sorted(heat.credits, key=lambda c: c.order) if credit.role == "cast"]
+    assert cast == ["Robert De Niro", "Al Pacino", "Val Kilmer", "Amy Brenneman"]
