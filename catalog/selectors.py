@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Lower
 
-from catalog.models import Movie, Rating
+from catalog.models import Movie, Person, Rating
 
 SORTS = ("popular", "title", "newest", "top")
 # "Highest rated": the mean damped toward the catalog's mean by this many ratings (a Bayesian
@@ -58,6 +58,32 @@ def movie_list(
 
 def movie_detail(*, movie_id: int) -> Movie:
     return Movie.objects.prefetch_related("genres", "credits__person").get(pk=movie_id)
+
+
+def rating_histogram(*, movie: Movie) -> list[dict]:
+    """How many ratings the movie has at each half star, 0.5 to 5, with each step's share of the largest."""
+    counts = dict(Rating.objects.filter(movie=movie).values_list("value").annotate(n=Count("id")))
+    steps = [step / 2 for step in range(1, 11)]
+    most = max(counts.values(), default=0)
+    return [{"stars": s, "count": counts.get(s, 0), "share": round(100 * counts.get(s, 0) / most) if most else 0}
+            for s in steps]  # fmt: skip
+
+
+def person_films(*, person_id: int, user) -> tuple[Person, list[dict]]:
+    """A person and their films in the catalog (newest first), each with their roles and the user's rating."""
+    person = Person.objects.get(pk=person_id)
+    films: dict[int, dict] = {}
+    credits = person.credits.select_related("movie").order_by(
+        F("movie__year").desc(nulls_last=True), "movie__title", "movie_id", "role"
+    )
+    for credit in credits:
+        entry = films.setdefault(credit.movie_id, {"movie": credit.movie, "roles": [], "my_rating": None})
+        entry["roles"].append(credit.get_role_display() + (f" ({credit.character})" if credit.character else ""))
+    if user.is_authenticated:
+        mine = Rating.objects.filter(user=user, movie_id__in=films).values_list("movie_id", "value")
+        for movie_id, value in mine:
+            films[movie_id]["my_rating"] = value
+    return person, list(films.values())
 
 
 def user_ratings(*, user) -> QuerySet[Rating]:

@@ -7,6 +7,7 @@ site_urlpatterns = [
     path("movies/", views.browse, name="browse"),
     path("movies/<int:movie_id>/rate/", views.rate, name="rate"),
     path("movies/<int:movie_id>/poster/", views.poster, name="poster"),
+    path("people/<int:person_id>/", views.person_page, name="person"),
     path("me/ratings/", views.my_ratings, name="my_ratings"),
     path("accounts/signup/", views.signup, name="signup"),
     path("me/preferences/", views.preferences_save, name="preferences_save"),

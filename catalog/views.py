@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.forms import RatingForm, SignupForm
-from catalog.models import Genre, Movie, PreferenceSource, PreferenceSuggestion
+from catalog.models import Genre, Movie, Person, PreferenceSource, PreferenceSuggestion
 from catalog.posters import poster_svg
 from catalog.preferences import (
     not_interested_mark,
@@ -27,12 +27,20 @@ from catalog.preferences import (
     preference_suggestion_request,
     preference_update,
 )
-from catalog.selectors import decade_parse, decades, movie_list, user_ratings
+from catalog.selectors import decade_parse, decades, movie_list, person_films, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
 
 PAGE_SIZE = 24
 POSTER_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 POSTER_CACHE = "public, max-age=86400"
+
+
+def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
+    try:
+        person, films = person_films(person_id=person_id, user=request.user)
+    except Person.DoesNotExist:
+        raise Http404("No such person.") from None
+    return render(request, "catalog/person.html", {"person": person, "films": films})
 
 
 def poster(request: HttpRequest, movie_id: int) -> HttpResponse:
