@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import CharField, Count, ExpressionWrapper, F, FloatField, Func, Q, QuerySet, Sum, Value
 from django.db.models.functions import Lower
 
-from catalog.models import Movie, Person, Rating
+from catalog.models import Credit, Movie, Person, Rating
 
 SORTS = ("popular", "title", "newest", "top")
 # "Highest rated": the mean damped toward the catalog's mean by this many ratings (a Bayesian
@@ -58,6 +58,21 @@ def movie_list(
 
 def movie_detail(*, movie_id: int) -> Movie:
     return Movie.objects.prefetch_related("genres", "credits__person").get(pk=movie_id)
+
+
+def cast_in_billing_order(*, credits: list) -> list[Person]:
+    """The cast as billed. TMDB credits carry billing order (and characters): kept. The OMDb table
+    lists cast alphabetically, so there the actors whose films the catalog's members rated most
+    lead (De Niro and Pacino before Amy Brenneman in Heat): the closest stand-in for billing."""
+    cast = sorted((c for c in credits if c.role == Credit.Role.CAST), key=lambda c: c.order)
+    if not cast or any(c.character for c in cast):
+        return [c.person for c in cast]
+    audience = dict(
+        Credit.objects.filter(person_id__in=[c.person_id for c in cast], role=Credit.Role.CAST)
+        .values_list("person_id")
+        .annotate(ratings=Sum("movie__rating_count"))
+    )
+    return [c.person for c in sorted(cast, key=lambda c: (-(audience.get(c.person_id) or 0), c.order))]
 
 
 def rating_histogram(*, movie: Movie) -> list[dict]:

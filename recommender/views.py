@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 from catalog.forms import RATING_CHOICES
 from catalog.models import Genre, Movie, Rating
 from catalog.preferences import not_interested_is_marked, written_preferences
-from catalog.selectors import decade_parse, decades, movie_detail, rating_histogram, user_rating_for
+from catalog.selectors import (
+    cast_in_billing_order,
+    decade_parse,
+    decades,
+    movie_detail,
+    rating_histogram,
+    user_rating_for,
+)
 from recommender.engine.query.schema import MAX_QUERY_CHARS, QueryError
 from recommender.models import MovieEmbedding
 from recommender.selectors.feeds import RANKINGS, feed_document, onboarding_groups
@@ -40,7 +47,7 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
         "movie": movie,
         "directors": [c.person for c in credits if c.role == "director"],
         "writers": [c.person for c in credits if c.role == "writer"],
-        "cast": [c.person for c in sorted(credits, key=lambda c: c.order) if c.role == "cast"],
+        "cast": cast_in_billing_order(credits=credits),
         "histogram": rating_histogram(movie=movie),
         "my_rating": my_rating,
         "predicted": None if my_rating else predicted_stars(user=request.user, movie_ids=[movie.pk]).get(movie.pk),

@@ -72,8 +72,8 @@ def _wheel_path(cache_dir: Path, bundled: BundledFile) -> Path:
 
 # What the readers take from the files; part of every fingerprint, so that a reader taking more
 # (2: OMDb languages, countries and Oscars; 3: OMDb cast ordered by films per actor, not
-# alphabetically) re-imports unchanged files once.
-READER_VERSION = 3
+# alphabetically; 4: by the critic reviews of their films) re-imports unchanged files once.
+READER_VERSION = 4
 
 
 def files_fingerprint(paths: list[Path]) -> str:

@@ -107,23 +107,29 @@ def read_omdb_sqlite(path: Path) -> list[MovieRecord]:
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         rows = connection.execute(
-            'SELECT imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards FROM omdb'
+            'SELECT imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards, ID '
+            "FROM omdb"
         ).fetchall()
+        reviews = _critic_reviews(connection)
     except sqlite3.Error as exc:
         raise ImportFileError(path, None, f"not a readable OMDb SQLite file ({exc})") from None
     finally:
         connection.close()
     # The table lists each film's cast alphabetically (Heat opens with Al Pacino, Amy Brenneman...),
-    # not by billing. How many of its films an actor is in is the best stand-in for billing it
-    # offers: De Niro, Pacino, Voight and Kilmer lead Heat's list again, then the character actors.
-    films_per_actor = Counter(name for row in rows for name in set(_names(row[7])))
+    # not by billing. How many critics reviewed an actor's films (its tomatoes table) is the best
+    # stand-in for billing it offers: stars lead widely reviewed films, prolific character actors
+    # appear in many small ones.
+    audience = Counter()
+    for row in rows:
+        for name in set(_names(row[7])):
+            audience[name] += reviews.get(row[11], 0)
     records = []
-    for imdb_id, title, year, runtime, genre, director, writer, cast, languages, countries, awards in rows:
+    for imdb_id, title, year, runtime, genre, director, writer, cast, languages, countries, awards, _ in rows:
         if not title or not imdb_id:
             continue
         credits = [CreditRecord(name, "director", order) for order, name in enumerate(_names(director))]
         credits += [CreditRecord(name, "writer", order) for order, name in enumerate(_names(writer))]
-        billed = sorted(_names(cast), key=lambda name: -films_per_actor[name])  # stable: ties stay alphabetical
+        billed = sorted(_names(cast), key=lambda name: -audience[name])  # stable: ties stay alphabetical
         credits += [CreditRecord(name, "cast", order) for order, name in enumerate(billed[:TOP_CAST])]
         records.append(
             MovieRecord(
@@ -139,6 +145,15 @@ def read_omdb_sqlite(path: Path) -> list[MovieRecord]:
             )
         )
     return records
+
+
+def _critic_reviews(connection: sqlite3.Connection) -> dict[int, int]:
+    """Critic review counts by the omdb table's ID, from its tomatoes table ({} if a copy lacks it)."""
+    try:
+        rows = connection.execute("SELECT ID, Reviews FROM tomatoes").fetchall()
+    except sqlite3.Error:
+        return {}
+    return {movie_id: int(count) for movie_id, count in rows if isinstance(count, int | float) and count > 0}
 
 
 def _names(raw: str | None) -> list[str]:

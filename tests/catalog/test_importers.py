@@ -161,7 +161,7 @@ def test_a_folder_that_is_not_movielens_is_refused(tmp_path):
 
 def test_omdb_languages_countries_and_oscars_join_by_title_and_year_and_reach_the_catalog(tmp_path):
     path = tmp_path / "movies.db"
-    columns = 'imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards'
+    columns = 'imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards, ID'
     rows = [
         (
             "tt0047478",
@@ -175,12 +175,26 @@ def test_omdb_languages_countries_and_oscars_join_by_title_and_year_and_reach_th
             "Japanese",
             "Japan",
             "Nominated for 2 Oscars.",
+            "300,000",
         ),
-        ("tt0113277", "Heat", 1995, 170, "Crime", "Michael Mann", "", "", "English, Spanish", "United States", None),
+        (
+            "tt0113277",
+            "Heat",
+            1995,
+            170,
+            "Crime",
+            "Michael Mann",
+            "",
+            "",
+            "English, Spanish",
+            "United States",
+            None,
+            None,
+        ),
     ]
     with sqlite3.connect(path) as connection:
         connection.execute(f"CREATE TABLE omdb ({columns})")
-        connection.executemany(f"INSERT INTO omdb VALUES ({', '.join('?' * 11)})", rows)
+        connection.executemany(f"INSERT INTO omdb VALUES ({', '.join('?' * 12)})", rows)
     omdb = {record.title: record for record in read_omdb_sqlite(path)}
     assert (omdb["Heat"].languages, omdb["Heat"].countries, omdb["Heat"].awards) == (["English", "Spanish"],
                                                                                   ["United States"], "")  # fmt: skip
@@ -195,22 +209,23 @@ def test_omdb_languages_countries_and_oscars_join_by_title_and_year_and_reach_th
     )
 
 
-def test_omdb_cast_listed_alphabetically_is_ordered_by_films_per_actor(tmp_path):
+def test_omdb_cast_listed_alphabetically_is_ordered_by_how_widely_each_actors_films_were_reviewed(tmp_path):
     path = tmp_path / "movies.db"
-    columns = 'imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards'
-    rows = [
-        ("tt0113277", "Heat", 1995, 170, "Crime", "Michael Mann", "", "Al Pacino, Amy Brenneman, Robert De Niro, "
-         "Val Kilmer", "English", "United States", ""),
-        ("tt0075314", "Taxi Driver", 1976, 114, "Crime", "Martin Scorsese", "", "Jodie Foster, Robert De Niro",
-         "English", "United States", ""),
-        ("tt0071562", "The Godfather: Part II", 1974, 202, "Crime", "Francis Ford Coppola", "", "Al Pacino, "
-         "Robert De Niro", "English", "United States", ""),
-        ("tt0107290", "Tombstone", 1993, 130, "Western", "George P. Cosmatos", "", "Val Kilmer", "English",
-         "United States", ""),
-    ]  # fmt: skip
+    columns = 'imdbID, Title, Year, Runtime, Genre, Director, Writer, "Cast", Language, Country, Awards, ID'
+    films = [
+        ("tt0113277", "Heat", "Al Pacino, Danny Trejo, Robert De Niro, Val Kilmer", 154),
+        ("tt0071562", "The Godfather: Part II", "Al Pacino, Robert De Niro", 120),
+        ("tt0075314", "Taxi Driver", "Robert De Niro", 110),
+        ("tt0108358", "Tombstone", "Val Kilmer", 60),
+        *((f"tt99{n:05d}", f"Small Film {n}", "Danny Trejo", 3) for n in range(15)),  # many films, few reviews
+    ]
     with sqlite3.connect(path) as connection:
         connection.execute(f"CREATE TABLE omdb ({columns})")
-        connection.executemany(f"INSERT INTO omdb VALUES ({', '.join('?' * 11)})", rows)
+        connection.execute("CREATE TABLE tomatoes (ID, Reviews)")
+        for number, (imdb_id, title, cast, reviews) in enumerate(films):
+            row = (imdb_id, title, 2000, 100, "Crime", "", "", cast, "English", "", "", number)
+            connection.execute(f"INSERT INTO omdb VALUES ({', '.join('?' * 12)})", row)
+            connection.execute("INSERT INTO tomatoes VALUES (?, ?)", (number, reviews))
     heat = next(record for record in read_omdb_sqlite(path) if record.title == "Heat")
     cast = [credit.name for credit in sorted(heat.credits, key=lambda c: c.order) if credit.role == "cast"]
-    assert cast == ["Robert De Niro", "Al Pacino", "Val Kilmer", "Amy Brenneman"]
+    assert cast == ["Robert De Niro", "Al Pacino", "Val Kilmer", "Danny Trejo"]

@@ -44,3 +44,17 @@ def test_a_person_page_lists_their_films_with_roles_and_your_ratings(client, hea
     assert page.index("Heat") < page.index("Thief")  # newest first
     assert "Director, Writer" in page and "You gave it ★ 4.0" in page
     assert client.get("/people/999999/").status_code == 404
+
+
+def test_an_alphabetical_cast_is_shown_with_the_most_watched_actors_first(client, make_movie):
+    heat = make_movie("Heat", 1995, ("Crime",))
+    godfather = make_movie("The Godfather: Part II", 1974, ("Crime",), rating_count=300)
+    for order, name in enumerate(["Al Pacino", "Amy Brenneman", "Robert De Niro"]):  # as OMDb lists them
+        Credit.objects.create(movie=heat, person=Person.objects.get_or_create(name=name)[0], role="cast", order=order)
+    taxi = make_movie("Taxi Driver", 1976, ("Crime",), rating_count=400)
+    Credit.objects.create(movie=godfather, person=Person.objects.get(name="Al Pacino"), role="cast")
+    Credit.objects.create(movie=taxi, person=Person.objects.get(name="Robert De Niro"), role="cast")
+    Credit.objects.create(movie=godfather, person=Person.objects.get(name="Robert De Niro"), role="cast")
+    page = client.get(f"/movies/{heat.id}/").content.decode()
+    cast = re.findall(r'<a href="/people/\d+/">([^<]+)</a>', page.split("<dt>Cast</dt>")[1].split("</dd>")[0])
+    assert cast == ["Robert De Niro", "Al Pacino", "Amy Brenneman"]
