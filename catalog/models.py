@@ -247,3 +247,18 @@ class NotInterested(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is not interested in {self.movie}"
+
+
+class WatchlistEntry(models.Model):
+    """The user wants to watch this movie ("Want to watch")."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlist")
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="watchlisted_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "movie"], name="watchlist_one_per_user_movie")]
+
+    def __str__(self) -> str:
+        return f"{self.user} wants to watch {self.movie}"

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from catalog.forms import RatingForm, SignupForm
+from catalog.lists import hidden_movies, watchlist_add, watchlist_movies, watchlist_remove
 from catalog.models import Genre, Movie, Person, PreferenceSource, PreferenceSuggestion
 from catalog.posters import poster_svg
 from catalog.preferences import (
@@ -33,6 +34,33 @@ from catalog.services import rating_delete, rating_upsert, user_signup
 PAGE_SIZE = 24
 POSTER_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 POSTER_CACHE = "public, max-age=86400"
+
+
+@login_required
+@require_POST
+def watchlist_toggle(request: HttpRequest, movie_id: int) -> HttpResponse:
+    """Add (or with action=remove, take off) a movie to the watchlist; back to a known page only."""
+    movie = get_object_or_404(Movie, pk=movie_id)
+    if request.POST.get("action") == "remove":
+        watchlist_remove(user=request.user, movie=movie)
+        messages.success(request, f"{movie.title} is off your watchlist.")
+    else:
+        watchlist_add(user=request.user, movie=movie)
+        messages.success(request, f"{movie.title} is on your watchlist.")
+    if request.POST.get("next") in ("watchlist", "for_you"):
+        return redirect(request.POST["next"])
+    return redirect("movie", movie_id=movie.id)
+
+
+@login_required
+def watchlist(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/watchlist.html", {"movies": watchlist_movies(user=request.user)})
+
+
+@login_required
+def hidden(request: HttpRequest) -> HttpResponse:
+    """Every movie the user marked "not interested", each with Undo."""
+    return render(request, "catalog/hidden.html", {"movies": hidden_movies(user=request.user)})
 
 
 def person_page(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -200,4 +228,6 @@ def not_interested(request: HttpRequest, movie_id: int) -> HttpResponse:
         messages.success(request, f"Got it: {movie.title} will not be recommended to you.")
     if request.POST.get("next") == "for_you":
         return redirect(f"{reverse('for_you')}?feed=1")
+    if request.POST.get("next") == "hidden":
+        return redirect("hidden")
     return redirect("movie", movie_id=movie.id)

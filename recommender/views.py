@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from catalog.forms import RATING_CHOICES
+from catalog.lists import watchlist_has
 from catalog.models import Genre, Movie, Rating
 from catalog.preferences import not_interested_is_marked, written_preferences
 from catalog.selectors import (
@@ -54,6 +55,7 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
         "similar": similar,
         "rating_choices": RATING_CHOICES,
         "not_interested": not_interested_is_marked(user=request.user, movie=movie),
+        "on_watchlist": watchlist_has(user=request.user, movie=movie),
     }
     return render(request, "catalog/movie.html", context)
 
