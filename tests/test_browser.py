@@ -147,3 +147,21 @@ def test_sign_up_leads_to_onboarding_where_skips_and_ratings_count_without_a_rel
     _wait(browser, EC.text_to_be_present_in_element((By.ID, "onboarding-count"), "1 of 5 ratings"))
     assert Rating.objects.get(user__username="newcomer").movie_id == heat.id
     assert not Rating.objects.filter(movie=heathers).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_header_keeps_to_two_rows_and_the_links_fold_into_a_menu(browser, live_server, make_user):
+    make_user("pocket", password="a-long-test-password")
+    browser.set_window_size(390, 844)
+    browser.get(f"{live_server.url}/accounts/login/")
+    browser.find_element(By.ID, "id_username").send_keys("pocket")
+    browser.find_element(By.ID, "id_password").send_keys("a-long-test-password")
+    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    _wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".account form")))  # signed in
+    header = browser.find_element(By.CSS_SELECTOR, ".site-header").size["height"]
+    row = browser.find_element(By.ID, "nav-q").size["height"]
+    assert header < 4.5 * row  # two rows of controls and their padding, not three or four
+    assert not browser.find_element(By.CSS_SELECTOR, ".nav-links").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, ".nav-menu summary").click()
+    browser.find_element(By.CSS_SELECTOR, ".nav-menu-links a[href='/me/watchlist/']").click()
+    _wait(browser, EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Your watchlist"))
