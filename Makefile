@@ -51,7 +51,7 @@ run: setup
 		--pid $(RUN_DIR)/gunicorn.pid --access-logfile $(LOG_DIR)/access.log
 
 worker: setup
-	$(VENV)/bin/celery -A recsite worker -Q default,gpu --concurrency 1 --loglevel INFO
+	$(VENV)/bin/celery -A recsite worker -Q default,gpu,interactive --concurrency 1 --loglevel INFO
 
 beat: setup
 	$(VENV)/bin/celery -A recsite beat --loglevel INFO --schedule var/run/celerybeat-schedule
@@ -61,11 +61,12 @@ bench: setup
 	$(PY) manage.py services up
 	$(PY) manage.py bench
 
-# Two workers, one per queue, so a long GPU-queue job (embedding the catalog) never delays the
-# quick CPU-queue ones (feed refreshes after a rating).
+# One worker per queue, so a long GPU-queue job (embedding the catalog, fine-tuning) never delays the
+# quick CPU-queue ones (feed refreshes after a rating) or the language jobs a person is waiting for
+# on a page (a preference suggestion, "more like this" reasons: queue interactive).
 worker-start: setup
 	@mkdir -p $(RUN_DIR) $(LOG_DIR)
-	@for queue in default gpu; do \
+	@for queue in default gpu interactive; do \
 		pidfile=$(RUN_DIR)/celery-$$queue.pid; \
 		if [ -f $$pidfile ] && kill -0 $$(cat $$pidfile) 2>/dev/null; then \
 			echo "celery worker ($$queue): running (pid $$(cat $$pidfile))"; \
@@ -81,7 +82,7 @@ worker-start: setup
 # at once (cold shutdown). Its task was not acknowledged, so the broker hands it out again and the
 # idempotent task resumes after the next `make run`.
 worker-stop:
-	@for queue in default gpu; do \
+	@for queue in default gpu interactive; do \
 		pidfile=$(RUN_DIR)/celery-$$queue.pid; \
 		if [ -f $$pidfile ] && kill -0 $$(cat $$pidfile) 2>/dev/null; then \
 			pid=$$(cat $$pidfile); kill -TERM $$pid; \

@@ -193,16 +193,20 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # Where each task runs: `default` for quick CPU work, `gpu` for model work (fine-tuning, generation,
-# embedding). workers.dispatch.enqueue reads this table and refuses a name that is not in it; a
-# training run goes to its kind's queue instead (recommender/kinds.py).
+# embedding), `interactive` for language jobs a person is waiting for on a page (a preference
+# suggestion, the reasons beside "more like this"): their own worker, so they never wait behind an
+# hour of training. workers.dispatch.enqueue reads this table and refuses a name that is not in it;
+# a training run goes to its kind's queue instead (recommender/kinds.py).
 _DEFAULT_QUEUE_TASKS = (
     *("health_check", "movie_stats_refresh", "training_run", "training_schedule", "training_runs_reap"),
     *("feed_refresh_request", "feed_refresh_user", "feed_refresh_all"),
 )
-_GPU_QUEUE_TASKS = ("embeddings_refresh", "descriptions_enrich", "preference_suggestion", "similar_reasons")
+_GPU_QUEUE_TASKS = ("embeddings_refresh", "descriptions_enrich")
+_INTERACTIVE_QUEUE_TASKS = ("preference_suggestion", "similar_reasons")
 CELERY_TASK_ROUTES = {
     **{f"workers.{name}": {"queue": "default"} for name in _DEFAULT_QUEUE_TASKS},
     **{f"workers.{name}": {"queue": "gpu"} for name in _GPU_QUEUE_TASKS},
+    **{f"workers.{name}": {"queue": "interactive"} for name in _INTERACTIVE_QUEUE_TASKS},
 }
 
 # --- data -------------------------------------------------------------------------------------

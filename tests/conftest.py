@@ -82,7 +82,7 @@ class BrokerQueues:
     """The messages really sent to the test Redis broker (workers.dispatch.enqueue), read back as
     (task name, args, kwargs) per queue, oldest first. Nothing consumes them during a test."""
 
-    QUEUES = ("default", "gpu")
+    QUEUES = ("default", "gpu", "interactive")
 
     def __init__(self, url: str) -> None:
         import redis

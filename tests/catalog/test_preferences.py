@@ -121,7 +121,7 @@ def test_a_suggestion_is_queued_on_gpu_after_commit_and_generated_by_the_task(
         suggestion = preference_suggestion_request(user=user)
         assert queued() == []  # not before the commit
         again = preference_suggestion_request(user=user)  # a repeated click reuses the pending one
-    assert again.pk == suggestion.pk and queued() == [([suggestion.pk], "gpu")]
+    assert again.pk == suggestion.pk and queued() == [([suggestion.pk], "interactive")]
     assert suggestion.status == "pending" and suggestion.favourite_movie_ids == [heat.id, ronin.id]
 
     llm = ScriptedLLM(["I love Crime movies like Heat and Ronin, especially a heist."])
@@ -292,7 +292,7 @@ def test_generate_is_202_with_a_pollable_suggestion_or_400_without_favourites(
     assert accepted.status_code == 202
     body = accepted.json()
     assert body["status"] == "pending" and body["favourite_movies"] == [heat.id]
-    assert queued() == [([body["id"]], "gpu")]
+    assert queued() == [([body["id"]], "interactive")]
 
     assert client.post(f"/api/v1/me/preferences/suggestions/{body['id']}/accept/").status_code == 400  # not ready
     preference_suggestion_generate(suggestion_id=body["id"], llm=ScriptedLLM(["I love Heat and a good heist."]))
@@ -345,7 +345,7 @@ def test_site_suggestion_is_queued_shown_and_used(
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/me/preferences/suggest/")
     suggestion = PreferenceSuggestion.objects.get(user=user)
-    assert queued() == [([suggestion.pk], "gpu")]
+    assert queued() == [([suggestion.pk], "interactive")]
     assert b"data-suggestion-pending" in client.get("/for-you/?feed=1").content
 
     preference_suggestion_generate(suggestion_id=suggestion.pk, llm=ScriptedLLM(["I love Heat, a Crime story."]))

@@ -124,7 +124,7 @@ def test_llm_reasons_are_requested_once_then_served_from_the_cache(
     with django_capture_on_commit_callbacks(execute=True):
         api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})
         api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})  # a second view does not queue again
-    assert broker.messages("gpu") == [("workers.similar_reasons", [alien.id, [orbit.id]], {})]
+    assert broker.messages("interactive") == [("workers.similar_reasons", [alien.id, [orbit.id]], {})]
 
     # The worker's part: an invented name is rejected, a grounded sentence is stored and then served.
     monkeypatch.setattr(llm_service, "generator", lambda: ScriptedLLM(["lost astronaut named Ripley."]))

@@ -23,7 +23,7 @@ def worker(django_db_setup, tmp_path):
     app.control.purge()  # nothing left over from an earlier run
     log = tmp_path / "worker.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "recsite", "worker", "-Q", "default,gpu", "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "recsite", "worker", "-Q", "default,gpu,interactive", "--pool", "solo",
          "--without-gossip", "--without-mingle", "--loglevel", "INFO", "--logfile", str(log),
          "-n", f"test-{os.getpid()}@%h"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
@@ -54,7 +54,8 @@ def test_a_worker_recomputes_movie_stats_and_a_redelivery_changes_nothing(worker
     assert movie_stats_refresh_task.apply_async(args=[[movie.id]], queue="default").get(timeout=120) == 1
     movie.refresh_from_db()
     assert (movie.rating_count, movie.rating_mean) == (3, 4.0)
-    movie_stats_refresh_task.apply_async(args=[[movie.id]], queue="gpu").get(timeout=120)  # the gpu queue is served too
+    for queue in ("gpu", "interactive"):  # every queue is served
+        movie_stats_refresh_task.apply_async(args=[[movie.id]], queue=queue).get(timeout=120)
     movie.refresh_from_db()
     assert (movie.rating_count, movie.rating_mean) == (3, 4.0)
 
