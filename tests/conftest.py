@@ -187,6 +187,7 @@ def browser(tmp_path):
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,900"):  # fmt: skip
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "SEVERE"})  # console errors, read by the journeys
     # An explicit driver path: Selenium Manager would otherwise try to download one.
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
@@ -235,3 +236,11 @@ def serving_ease(taste_catalog, settings, tmp_path):
     version = training_run_execute(run_id=run.pk, worker="test").model_version
     feed_refresh_all(version_id=version.pk)
     return version
+
+
+@pytest.fixture
+def serving_svd(taste_catalog, settings, tmp_path):
+    """A serving SVD (predicted stars) on the taste catalog."""
+    settings.MODEL_DIR = tmp_path / "models"
+    run = training_run_create(kind="svd", parameters={"factors": 8, "epochs": 60, "lr": 0.01}, dispatch=False)
+    return training_run_execute(run_id=run.pk, worker="test").model_version

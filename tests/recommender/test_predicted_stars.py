@@ -5,17 +5,8 @@ import pytest
 from catalog.models import Rating
 from catalog.services import rating_upsert
 from recommender.selectors.predicted import half_stars, predicted_stars
-from training.services.runs import training_run_create, training_run_execute
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def serving_svd(taste_catalog, settings, tmp_path):
-    settings.MODEL_DIR = tmp_path / "models"
-    run = training_run_create(kind="svd", parameters={"factors": 8, "epochs": 60, "lr": 0.01},
-                              dispatch=False)  # fmt: skip
-    return training_run_execute(run_id=run.pk, worker="test").model_version
 
 
 @pytest.mark.parametrize(("raw", "shown"), [(4.26, 4.5), (4.24, 4.0), (7.3, 5.0), (-1.0, 0.5), (0.74, 0.5)])
