@@ -101,8 +101,22 @@ def person_films(*, person_id: int, user) -> tuple[Person, list[dict]]:
     return person, list(films.values())
 
 
-def user_ratings(*, user) -> QuerySet[Rating]:
-    return Rating.objects.filter(user=user).select_related("movie").order_by("-rated_at")
+RATING_SORTS = {
+    "recent": ("-rated_at", "-id"),
+    "highest": ("-value", "-rated_at", "-id"),
+    "lowest": ("value", "-rated_at", "-id"),
+    "title": ("movie__title", "movie__year", "-id"),
+}
+
+
+def user_ratings(*, user, sort: str = "recent", stars: float | None = None, genre: str = "") -> QuerySet[Rating]:
+    """The user's ratings; `stars` keeps one value, `genre` one genre; unknown sorts read as "recent"."""
+    ratings = Rating.objects.filter(user=user).select_related("movie")
+    if stars is not None:
+        ratings = ratings.filter(value=stars)
+    if genre:
+        ratings = ratings.filter(movie__genres__name__iexact=genre)
+    return ratings.order_by(*RATING_SORTS.get(sort, RATING_SORTS["recent"]))
 
 
 def user_rating_for(*, user, movie: Movie) -> Rating | None:

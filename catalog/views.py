@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from catalog.forms import RatingForm, SignupForm
+from catalog.forms import RATING_CHOICES, RatingForm, SignupForm
 from catalog.lists import hidden_movies, watchlist_add, watchlist_movies, watchlist_remove
 from catalog.models import Genre, Movie, Person, PreferenceSource, PreferenceSuggestion
 from catalog.posters import poster_svg
@@ -28,7 +28,7 @@ from catalog.preferences import (
     preference_suggestion_request,
     preference_update,
 )
-from catalog.selectors import decade_parse, decades, movie_list, person_films, user_ratings
+from catalog.selectors import RATING_SORTS, decade_parse, decades, movie_list, person_films, user_ratings
 from catalog.services import rating_delete, rating_upsert, user_signup
 
 PAGE_SIZE = 24
@@ -157,8 +157,20 @@ def rate(request: HttpRequest, movie_id: int) -> HttpResponse:
 
 @login_required
 def my_ratings(request: HttpRequest) -> HttpResponse:
-    page = Paginator(user_ratings(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "catalog/my_ratings.html", {"page": page})
+    sort = request.GET.get("sort", "recent")
+    sort = sort if sort in RATING_SORTS else "recent"
+    raw_stars = request.GET.get("stars", "")
+    stars = float(raw_stars) if raw_stars in {value for value, _ in RATING_CHOICES} else None
+    genre = request.GET.get("genre", "")
+    genres = Genre.objects.all()
+    genre = genre if genre in {g.name for g in genres} else ""  # only a catalog genre filters
+    ratings = user_ratings(user=request.user, sort=sort, stars=stars, genre=genre)
+    page = Paginator(ratings, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "sort": sort, "stars": raw_stars if stars is not None else "", "genre": genre,
+               "genres": genres, "rating_choices": RATING_CHOICES, "query_string": query.urlencode()}  # fmt: skip
+    return render(request, "catalog/my_ratings.html", context)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,7 @@
 """A person's lists: "Want to watch" and the movies they hid, each with a way back."""
 
+import re
+
 import pytest
 
 from catalog.models import NotInterested, WatchlistEntry
@@ -57,3 +59,29 @@ def test_the_hidden_page_lists_what_was_hidden_and_undo_brings_it_back(client, m
     response = client.post(f"/movies/{heat.id}/not-interested/", {"action": "undo", "next": "hidden"})
     assert response["Location"] == "/me/hidden/" and not NotInterested.objects.filter(user=user).exists()
     assert "You have not hidden any movie." in client.get("/me/hidden/").content.decode()
+
+
+def test_my_ratings_sort_and_filter(client, make_user, make_movie):
+    from catalog.services import rating_upsert
+
+    user = make_user()
+    heat, alien, brazil = (
+        make_movie("Heat", 1995, ("Crime",)),
+        make_movie("Alien", 1979, ("Horror",)),
+        make_movie("Brazil", 1985, ("Comedy",)),
+    )
+    for movie, value in ((heat, 4.0), (alien, 5.0), (brazil, 2.5)):
+        rating_upsert(user=user, movie=movie, value=value)
+    client.force_login(user)
+
+    def titles(**params):
+        page = client.get("/me/ratings/", params).content.decode()
+        return re.findall(r'<td><a href="/movies/\d+/">([A-Za-z]+) \(\d{4}\)</a></td>', page)
+
+    assert titles() == ["Brazil", "Alien", "Heat"]  # most recent first
+    assert titles(sort="highest") == ["Alien", "Heat", "Brazil"]
+    assert titles(sort="lowest") == ["Brazil", "Heat", "Alien"]
+    assert titles(sort="title") == ["Alien", "Brazil", "Heat"]
+    assert titles(stars="5.0") == ["Alien"] and titles(genre="Crime") == ["Heat"]
+    assert titles(sort="bogus", stars="7", genre="\x00") == ["Brazil", "Alien", "Heat"]  # bad input: no filter
+    assert "None of your ratings match" in client.get("/me/ratings/", {"stars": "0.5"}).content.decode()
