@@ -346,7 +346,9 @@ def test_site_suggestion_is_queued_shown_and_used(
         client.post("/me/preferences/suggest/")
     suggestion = PreferenceSuggestion.objects.get(user=user)
     assert queued() == [([suggestion.pk], "interactive")]
-    assert b"data-suggestion-pending" in client.get("/for-you/?feed=1").content
+    pending = client.get("/for-you/?feed=1").content.decode()
+    assert "data-suggestion-pending" in pending and "usually takes under a minute" in pending
+    assert "window.location.reload" in pending  # the page checks again by itself
 
     preference_suggestion_generate(suggestion_id=suggestion.pk, llm=ScriptedLLM(["I love Heat, a Crime story."]))
     page = client.get("/for-you/?feed=1").content.decode()
