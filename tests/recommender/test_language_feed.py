@@ -31,6 +31,11 @@ def _reranker(weights: dict[str, float]) -> LinearReranker:
     return reranker
 
 
+# How the For you page says which order it shows (recommender/views.how_ranked).
+CLASSIC_ORDER = "Picked and ordered by the ratings of people with tastes like yours."
+LANGUAGE_ORDER = "then ordered by how close each movie is to the movies you loved and to what you wrote you like"
+
+
 @pytest.fixture
 def serving_reranker(serving_ease):
     """Embedded movies and a re-ranker that follows the user's words strongly (set by hand, not fitted:
@@ -191,9 +196,9 @@ def test_the_page_switches_ranking_and_remembers_the_choice(client, serving_rera
     client.force_login(fan)
     page = client.get("/for-you/").content.decode()
     assert "Language-aware" in page and "Because you said" in page
-    assert "classic order" not in client.get("/for-you/", {"ranking": "language"}).content.decode()
+    assert LANGUAGE_ORDER in client.get("/for-you/", {"ranking": "language"}).content.decode()
     client.get("/for-you/", {"ranking": "classic"})
-    assert "(classic order)" in client.get("/for-you/").content.decode()  # remembered
+    assert CLASSIC_ORDER in client.get("/for-you/").content.decode()  # remembered
 
 
 @pytest.mark.ml
@@ -283,10 +288,10 @@ def test_the_ranking_switch_in_a_real_browser(browser, live_server, serving_rera
     assert first_reason.startswith("Because you said “I love a costume drama”")
 
     browser.find_element(By.LINK_TEXT, "Classic (ratings only)").click()
-    WebDriverWait(browser, 15).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), "(classic order)"))
+    WebDriverWait(browser, 15).until(EC.text_to_be_present_in_element((By.TAG_NAME, "main"), CLASSIC_ORDER))
     assert browser.find_element(By.CSS_SELECTOR, ".feed-item .card-title").text.startswith("Space Opera")
     browser.get(f"{live_server.url}/for-you/?feed=1")  # the choice is remembered
-    assert "(classic order)" in browser.find_element(By.TAG_NAME, "main").text
+    assert CLASSIC_ORDER in browser.find_element(By.TAG_NAME, "main").text
 
 
 def test_words_are_quoted_only_for_movies_clearly_closer_to_them_than_the_other_candidates():
