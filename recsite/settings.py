@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "recsite.hygiene.InputHygieneMiddleware",  # before any view reads a parameter or a form field
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -161,6 +162,11 @@ REST_FRAMEWORK = {
         # The parse endpoint is open to anyone and may run a model: per client, generous for people.
         "query": env_str("QUERY_THROTTLE_RATE", "120/minute"),
     },
+    "DEFAULT_PARSER_CLASSES": [
+        "recsite.hygiene.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

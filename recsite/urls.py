@@ -15,6 +15,9 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+# An API client gets JSON even from a server error; people get the site's page.
+handler500 = "recsite.hygiene.server_error"
+
 urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),

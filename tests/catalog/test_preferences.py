@@ -268,7 +268,7 @@ def test_owner_reads_changes_and_lists_the_history_of_their_preferences(user_api
         ({"text": "fine", "source": "robot"}, "source", "not a valid source"),
         ({}, "text", "required"),
         ({"text": None}, "text", "null"),
-        ({"text": "bad\x00byte"}, "text", "Null characters"),
+        ({"text": "bad\x00byte"}, "text", "control characters"),
     ],
 )
 def test_invalid_preferences_are_400_with_a_field_message(user_api, body, field, message):
