@@ -43,7 +43,9 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
     my_rating = user_rating_for(user=request.user, movie=movie)
     similar = movies_similar_to(movie=movie, k=SIMILAR_ON_PAGE)
     # The LLM writes the reasons still missing in the background; the page shows the template meanwhile.
-    similar_reasons_request(movie_id=movie.pk, other_ids=[match.movie.pk for match in similar if not match.written])
+    similar_reasons_request(
+        user=request.user, movie_id=movie.pk, other_ids=[match.movie.pk for match in similar if not match.written]
+    )
     context = {
         "movie": movie,
         "directors": [c.person for c in credits if c.role == "director"],

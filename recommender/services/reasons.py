@@ -31,8 +31,13 @@ def similar_reasons_cached(*, movie_id: int, other_ids: list[int]) -> dict[int, 
     return dict(rows.values_list("other_id", "text"))
 
 
-def similar_reasons_request(*, movie_id: int, other_ids: list[int]) -> bool:
-    """Queue generation of the missing reasons once (a no-op while an earlier request is pending)."""
+def similar_reasons_request(*, user, movie_id: int, other_ids: list[int]) -> bool:
+    """Queue generation of the missing reasons once (a no-op while an earlier request is pending).
+
+    Only for signed-in people: an anonymous crawler walking every movie page would otherwise queue
+    a language job per movie. Everyone sees the template reasons meanwhile."""
+    if not getattr(user, "is_authenticated", False):
+        return False
     if not other_ids or not cache.add(f"similar-reasons:{movie_id}", 1, QUEUED_FOR_S):
         return False
     # A lost message is only logged: the page works with template reasons, and a view a day later asks again.

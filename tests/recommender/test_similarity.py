@@ -114,13 +114,17 @@ def test_held_out_movies_are_a_stable_choice_per_seed():
 
 @pytest.mark.ml
 def test_llm_reasons_are_requested_once_then_served_from_the_cache(
-    api, plots, monkeypatch, broker, django_capture_on_commit_callbacks
+    api, make_user, plots, monkeypatch, broker, django_capture_on_commit_callbacks
 ):
     from recommender.services import llm as llm_service
     from recommender.services.reasons import similar_reasons_generate
     from tests.recommender.scripted_llm import ScriptedLLM
 
     alien, orbit = plots["Deep Space Horror"], plots["Orbit of Silence"]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})  # anonymous: template reasons, nothing queued
+    assert broker.messages("interactive") == []
+    api.force_authenticate(make_user())
     with django_capture_on_commit_callbacks(execute=True):
         api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})
         api.get(f"/api/v1/movies/{alien.id}/similar/", {"k": 1})  # a second view does not queue again
