@@ -58,7 +58,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         data = base64.b64encode(bytes(version.plot_png)).decode()
         return format_html('<img alt="validation metrics" style="max-width:100%" src="data:image/png;base64,{}">', data)
 
-    @admin.action(description="Retrain these kinds with the same parameters")
+    # Both actions change what serves or start work: staff who may only view get neither.
+    @admin.action(description="Retrain these kinds with the same parameters", permissions=["change"])
     def retrain(self, request, queryset):
         for version in queryset:
             try:
@@ -68,7 +69,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 continue
             self.message_user(request, f"Queued {run}.")
 
-    @admin.action(description="Serve the selected version (roll back or forward, no gate)")
+    @admin.action(description="Serve the selected version (roll back or forward, no gate)", permissions=["change"])
     def serve(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one version to serve.", messages.ERROR)
@@ -79,6 +80,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
         except ValueError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
+        # An explicit override of the gate: recorded in the admin's history with who did it.
+        self.log_change(request, version, f"Served by {request.user} from the admin (explicit roll back or forward, "
+                                          "without the promotion gate).")  # fmt: skip
         self.message_user(request, f"{version} now serves; what depends on it is being refreshed.")
 
 

@@ -82,3 +82,29 @@ def test_rolling_back_in_the_admin_runs_the_kinds_after_promotion_hook_too(toy_k
     assert response.status_code == 302
     assert ModelVersion.objects.get(kind="toy", is_serving=True) == first
     assert pipeline.promoted == [first.pk, second.pk, first.pk]
+
+
+def test_staff_who_may_only_view_cannot_retrain_or_serve_and_a_served_version_names_who_served_it(toy_kind, client):
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.models import Permission
+
+    call_command("train", "toy")
+    call_command("train", "toy")
+    first, second = ModelVersion.objects.filter(kind="toy").order_by("pk")
+    viewer = get_user_model().objects.create_user("viewer", password="a-long-test-password", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_modelversion"))
+    client.force_login(viewer)
+    changelist = reverse("admin:recommender_modelversion_changelist")
+    assert client.get(changelist).status_code == 200
+    for action in ("serve", "retrain"):
+        client.post(changelist, {"action": action, "_selected_action": [first.pk]})
+    assert ModelVersion.objects.get(kind="toy", is_serving=True) == second
+    assert not TrainingRun.objects.filter(kind="toy", status="queued").exists()
+    assert client.get(reverse("admin:recommender_trainingrun_retrain")).status_code == 302  # back to the index
+
+    admin_user = get_user_model().objects.create_superuser("root", password="a-long-test-password")
+    client.force_login(admin_user)
+    client.post(changelist, {"action": "serve", "_selected_action": [first.pk]})
+    assert ModelVersion.objects.get(kind="toy", is_serving=True) == first
+    entry = LogEntry.objects.get(object_id=str(first.pk))
+    assert entry.user == admin_user and "without the promotion gate" in entry.get_change_message()
