@@ -36,25 +36,46 @@ def clean_genres(raw: str) -> list[str]:
 def _csv_rows(path: Path, expected: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        missing = [column for column in expected if column not in (reader.fieldnames or [])]
-        if missing:
-            raise ImportFileError(path, 1, f"missing column(s) {', '.join(missing)}")
-        for row in reader:
-            if None in row or any(row.get(column) is None for column in expected):
-                raise ImportFileError(path, reader.line_num, "wrong number of fields")
-            yield reader.line_num, row
+        try:
+            missing = [column for column in expected if column not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportFileError(path, 1, f"missing column(s) {', '.join(missing)}")
+            for row in reader:
+                if None in row or any(row.get(column) is None for column in expected):
+                    raise ImportFileError(path, reader.line_num, "wrong number of fields")
+                yield reader.line_num, row
+        except UnicodeDecodeError:
+            raise _not_text(path, "utf-8") from None
 
 
 def _separated_rows(path: Path, separator: str, fields: int, encoding: str) -> Iterator[tuple[int, list[str]]]:
     with path.open(encoding=encoding) as handle:
-        for line_number, line in enumerate(handle, start=1):
-            line = line.rstrip("\r\n")
-            if not line:
-                continue
-            parts = line.split(separator)
-            if len(parts) < fields:
-                raise ImportFileError(path, line_number, f"expected {fields} fields separated by {separator!r}")
-            yield line_number, parts
+        line_number = 0
+        try:
+            for line_number, line in enumerate(handle, start=1):
+                line = line.rstrip("\r\n")
+                if not line:
+                    continue
+                parts = line.split(separator)
+                if len(parts) < fields:
+                    raise ImportFileError(path, line_number, f"expected {fields} fields separated by {separator!r}")
+                yield line_number, parts
+        except UnicodeDecodeError:
+            raise _not_text(path, encoding) from None
+
+
+def _not_text(path: Path, encoding: str) -> ImportFileError:
+    """The error for a file that is not `encoding` text, naming the line of the first bad byte (the
+    text reader decodes ahead in chunks, so only the raw bytes tell the line)."""
+    raw = path.read_bytes()
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return ImportFileError(
+            path, line, f"not valid {encoding} text (byte 0x{raw[exc.start]:02x}); save it as {encoding}"
+        )
+    return ImportFileError(path, None, f"not valid {encoding} text")
 
 
 def detect_layout(folder: Path) -> str:

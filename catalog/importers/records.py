@@ -85,8 +85,18 @@ def parse_rating_value(raw: str, path: Path | str, line: int) -> float:
     return value
 
 
+# Ids and timestamps are stored in 32- and 64-bit columns: a larger value is refused with its line,
+# not left to fail as a database error halfway through the import.
+INT_LIMITS = {"timestamp": (-(2**63), 2**63 - 1)}
+ID_LIMITS = (-(2**31), 2**31 - 1)
+
+
 def parse_int(raw: str, what: str, path: Path | str, line: int) -> int:
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImportFileError(path, line, f"{what} {raw!r} is not an integer") from None
+    low, high = INT_LIMITS.get(what.lower(), ID_LIMITS)
+    if not low <= value <= high:
+        raise ImportFileError(path, line, f"{what} {raw} is out of range ({low} to {high})")
+    return value

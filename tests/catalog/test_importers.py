@@ -113,12 +113,24 @@ def test_a_malformed_line_names_the_file_line_and_reason(tmp_path):
         ("1,1,3.3,964982703", "rating '3.3' is not 0.5 to 5.0 in half steps"),
         ("1,777,4.0,964982703", "movieId 777 is not in movies.csv"),
         ("1,1,4.0", "wrong number of fields"),
+        ("99999999999,1,4.0,964982703", r"userId 99999999999 is out of range \(-2147483648 to 2147483647\)"),
+        ("1,1,4.0,99999999999999999999", "timestamp 99999999999999999999 is out of range"),
     ],
 )
 def test_bad_rating_lines_are_rejected_with_their_reason(tmp_path, line, reason):
     ratings = f"userId,movieId,rating,timestamp\n1,2,3.0,964982703\n{line}\n"
     with pytest.raises(ImportFileError, match=f"line 3: {reason}"):
         read_movielens_folder(latest_small_folder(tmp_path / "bad", ratings=ratings))
+
+
+def test_a_file_that_is_not_utf8_names_the_line_of_the_first_bad_byte(tmp_path):
+    folder = latest_small_folder(tmp_path / "latin")
+    ratings = folder / "ratings.csv"
+    ratings.write_bytes(ratings.read_bytes() + b"1,1,4.0,964982703 \xe9t\xe9\n")
+    lines = ratings.read_bytes().count(b"\n")
+    with pytest.raises(CommandError, match=rf"ratings\.csv, line {lines}: not valid utf-8 text \(byte 0xe9\)"):
+        _import(folder)
+    assert _table_counts() == (0, 0, 0, 0)
 
 
 def test_a_file_that_fails_halfway_leaves_the_database_unchanged(tmp_path):
