@@ -60,7 +60,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "recsite.cache.SoftRedisCache",  # an outage costs speed, never a request
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "cinematch",
     }
