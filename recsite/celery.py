@@ -1,4 +1,5 @@
-"""The Celery app. Queues: `default` (CPU work) and `gpu` (fine-tuning, generation, embedding)."""
+"""The Celery app. Queues: `default` (CPU work), `gpu` (fine-tuning, generation, embedding) and
+`interactive` (language jobs a person waits for on a page)."""
 
 import os
 
@@ -9,5 +10,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recsite.settings")
 
 app = Celery("cinematch")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue("default"), Queue("gpu"))
+app.conf.task_queues = (Queue("default"), Queue("gpu"), Queue("interactive"))
 app.autodiscover_tasks(["workers"])

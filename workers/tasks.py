@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import connection
 
 from catalog.services import movie_stats_refresh
@@ -40,9 +41,17 @@ def movie_stats_refresh_task(movie_ids: list[int] | None = None) -> int:
 
 @shared_task(name="workers.training_run", acks_late=True, reject_on_worker_lost=True)
 def training_run_task(run_id: int) -> str:
-    """Run a queued training run; a redelivered message finds it claimed and does nothing."""
+    """Run a queued training run; a redelivered message finds it claimed and does nothing.
+    Runs whose worker died are failed first, so none stays "running" without celery beat."""
+    runs.training_runs_reap_stale()
     run = runs.training_run_execute(run_id=run_id, worker=f"{socket.gethostname()}")
     return run.status
+
+
+@worker_ready.connect
+def reap_stale_runs_on_start(**kwargs) -> None:
+    """A worker that starts fails the runs a killed worker left "running" (no celery beat needed)."""
+    runs.training_runs_reap_stale()
 
 
 @shared_task(name="workers.training_schedule")

@@ -9,11 +9,12 @@ after-promotion hook.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from recommender.kinds import kind_get, resolve
@@ -81,12 +82,50 @@ class RunReporter:
             self.echo(progress, message)
 
 
+class Heartbeat:
+    """Beats for a running run every `every_s` seconds from a thread of its own, so a long fit that
+    reports no progress for an hour is still seen alive, and a killed worker stops beating at once."""
+
+    def __init__(self, run_id: int, every_s: float) -> None:
+        self.run_id, self.every_s = run_id, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{run_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.every_s):
+                TrainingRun.objects.filter(pk=self.run_id, status=TrainingRun.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connection.close()  # this thread's own database connection
+
+
 def training_run_execute(*, run_id: int, worker: str, echo=None) -> TrainingRun:
     """Claim and run a training run. A run someone else claimed (or finished) is left alone."""
     if not training_run_claim(run_id=run_id, worker=worker):
         logger.info("training run %s is not queued any more; nothing to do", run_id)
         return TrainingRun.objects.get(pk=run_id)
     run = TrainingRun.objects.get(pk=run_id)
+    with Heartbeat(run.pk, every_s=heartbeat_every_s()):
+        return _execute(run, echo)
+
+
+def heartbeat_every_s() -> float:
+    """A beat well inside the stale limit: three chances before a live run could be reaped."""
+    return max(1.0, settings.TRAINING_STALE_AFTER_S / 4)
+
+
+def _execute(run: TrainingRun, echo) -> TrainingRun:
+    run_id = run.pk
     entry = kind_get(run.kind)
     reporter = RunReporter(run, echo)
     try:

@@ -1,0 +1,37 @@
+"""A running run beats on its own while its worker lives; a dead worker's run is failed without beat."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from recommender.models import TrainingRun
+from training.services.runs import Heartbeat, training_runs_reap_stale
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread has its own connection: it must see the rows
+def test_a_long_fit_without_progress_still_beats_and_only_running_runs_beat():
+    long_ago = timezone.now() - timedelta(hours=1)
+    running = TrainingRun.objects.create(kind="ease", status="running", heartbeat_at=long_ago)
+    finished = TrainingRun.objects.create(kind="ease", status="succeeded", heartbeat_at=long_ago)
+    with Heartbeat(running.pk, every_s=0.1):
+        time.sleep(0.5)  # a fit reporting nothing
+    running.refresh_from_db()
+    finished.refresh_from_db()
+    assert running.heartbeat_at > timezone.now() - timedelta(seconds=5)
+    assert finished.heartbeat_at == long_ago
+
+
+@pytest.mark.django_db
+def test_a_worker_that_starts_fails_the_runs_a_killed_worker_left_running(settings):
+    from workers.tasks import reap_stale_runs_on_start
+
+    stale = TrainingRun.objects.create(kind="ease", status="running", heartbeat_at=timezone.now() - timedelta(hours=1))
+    alive = TrainingRun.objects.create(kind="ease", status="running", heartbeat_at=timezone.now())
+    reap_stale_runs_on_start(sender=None)
+    stale.refresh_from_db()
+    alive.refresh_from_db()
+    assert stale.status == "failed" and "the worker died" in stale.log_tail
+    assert alive.status == "running"
+    assert training_runs_reap_stale() == 0  # and a second reap finds nothing more
