@@ -8,6 +8,7 @@ import itertools
 import json
 import random
 import shutil
+import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -193,6 +194,27 @@ def browser(tmp_path):
     driver.implicitly_wait(0)
     yield driver
     driver.quit()
+
+
+def browser_sign_up(browser, base_url: str, username: str, password: str = "a-long-test-password") -> None:
+    """Fill in and send the sign-up form in the browser (the page it lands on is the caller's to check)."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{base_url}/accounts/signup/")
+    browser.find_element(By.ID, "id_username").send_keys(username)
+    browser.find_element(By.ID, "id_password1").send_keys(password)
+    browser.find_element(By.ID, "id_password2").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+
+
+def stop_process(process, timeout: float = 30) -> None:
+    """TERM, then KILL if it is still there after `timeout` seconds (a test's worker process)."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # --- a small catalog with taste structure, in the real database: two groups of users who each like

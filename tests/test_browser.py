@@ -12,7 +12,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from catalog.models import Rating
-from tests.conftest import CHROMEDRIVER, CHROMIUM
+from tests.conftest import CHROMEDRIVER, CHROMIUM, browser_sign_up
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,11 +30,7 @@ def test_a_visitor_signs_up_finds_a_movie_and_rates_it_with_half_stars(browser, 
     heat = make_movie("Heat", 1995, ("Crime",), overview="A group of professional bank robbers.")
     make_movie("Heathers", 1989, ("Comedy",))
 
-    browser.get(f"{live_server.url}/accounts/signup/")
-    browser.find_element(By.ID, "id_username").send_keys("cinephile")
-    browser.find_element(By.ID, "id_password1").send_keys("a-long-test-password")
-    browser.find_element(By.ID, "id_password2").send_keys("a-long-test-password")
-    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    browser_sign_up(browser, live_server.url, "cinephile")
     _wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".account"), "cinephile"))
 
     search = browser.find_element(By.ID, "nav-q")
@@ -130,11 +126,7 @@ def test_the_search_box_answers_a_question_and_shows_how_it_read_a_request(brows
 def test_sign_up_leads_to_onboarding_where_skips_and_ratings_count_without_a_reload(browser, live_server, make_movie):
     heat = make_movie("Heat", 1995, ("Crime",), rating_count=50)
     heathers = make_movie("Heathers", 1989, ("Comedy",), rating_count=40)
-    browser.get(f"{live_server.url}/accounts/signup/")
-    browser.find_element(By.ID, "id_username").send_keys("newcomer")
-    browser.find_element(By.ID, "id_password1").send_keys("a-long-test-password")
-    browser.find_element(By.ID, "id_password2").send_keys("a-long-test-password")
-    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    browser_sign_up(browser, live_server.url, "newcomer")
     _wait(browser, EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tell us what you have seen"))
     assert "0 of 5 ratings" in browser.find_element(By.ID, "onboarding-count").text
     posters = browser.find_elements(By.CSS_SELECTOR, "li.card img.poster")

@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from catalog.models import Credit, NotInterested, Person, PreferenceProfile, Rating, WatchlistEntry
 from recommender.services.feeds import feed_refresh_for_user
-from tests.conftest import CHROMEDRIVER, CHROMIUM
+from tests.conftest import CHROMEDRIVER, CHROMIUM, browser_sign_up
 
 pytestmark = [
     pytest.mark.browser,
@@ -85,11 +85,7 @@ def test_a_newcomers_journey_from_sign_up_to_search(
 
     journey.go("/")
     journey.check("home")
-    journey.go("/accounts/signup/")
-    browser.find_element(By.ID, "id_username").send_keys(f"newcomer-{screen}")
-    browser.find_element(By.ID, "id_password1").send_keys("a-long-test-password")
-    browser.find_element(By.ID, "id_password2").send_keys("a-long-test-password")
-    browser.find_element(By.CSS_SELECTOR, "form.auth-form button[type=submit]").click()
+    browser_sign_up(browser, live_server.url, f"newcomer-{screen}")
     _wait(browser, EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Tell us what you have seen"))
     journey.check("onboarding")
     user = get_user_model().objects.get(username=f"newcomer-{screen}")

@@ -11,6 +11,7 @@ from celery import Celery
 from django.db import connection
 
 from recsite.embedded import EmbeddedRedis, port_is_free
+from tests.conftest import stop_process
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +34,8 @@ def test_a_worker_reconnects_after_redis_restarts_and_runs_the_next_task(django_
          "--loglevel", "INFO", "--logfile", str(log), "-n", f"restart-{os.getpid()}@%h"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    client = Celery(broker=redis.url, backend=redis.url)
+    # Not the current app: dispatch in later tests must keep sending to the test broker.
+    client = Celery(broker=redis.url, backend=redis.url, set_as_current=False)
     try:
         assert client.send_task("workers.health_check", queue="default").get(timeout=120)["movies"] == 1
         redis.stop()
@@ -43,10 +45,5 @@ def test_a_worker_reconnects_after_redis_restarts_and_runs_the_next_task(django_
         assert worker.poll() is None, log.read_text()[-2000:]
         assert "Unrecoverable error" not in log.read_text()
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_process(worker)
         redis.stop()

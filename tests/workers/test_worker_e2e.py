@@ -10,6 +10,7 @@ from django.db import connection
 
 from catalog.models import Rating
 from recsite.celery import app
+from tests.conftest import stop_process
 from workers.tasks import health_check, movie_stats_refresh_task
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -29,12 +30,7 @@ def worker(django_db_setup, tmp_path):
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )  # fmt: skip
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_process(process)
 
 
 def test_health_task_runs_in_a_worker_against_the_test_database(worker, make_movie):
