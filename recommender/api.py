@@ -136,7 +136,10 @@ def _with_genres(matches):
 class SimilarMoviesApi(APIView):
     """Movies closest in meaning to this one (sentence embeddings), each with a reason from metadata."""
 
-    @extend_schema(parameters=[SimilarQuerySerializer], responses=SimilarMatchSerializer(many=True))
+    @extend_schema(
+        parameters=[SimilarQuerySerializer],
+        responses=inline_serializer("SimilarMovies", {"results": SimilarMatchSerializer(many=True)}),
+    )
     def get(self, request, pk: int):
         query = SimilarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -143,8 +143,18 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the app folders too, before
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Production behind an HTTPS proxy: BEHIND_HTTPS=true turns on secure cookies, the redirect to HTTPS,
+# trust in the proxy's X-Forwarded-Proto and HSTS (HSTS_SECONDS, a year by default); `manage.py
+# check --deploy` is then clean. Off by default: `make run` serves plain HTTP on 127.0.0.1.
+BEHIND_HTTPS = env_bool("BEHIND_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", BEHIND_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if BEHIND_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)  # the header only; submitting to the list is yours
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
