@@ -1,4 +1,4 @@
-"""Production basics: `check --deploy` is clean with the documented settings, and the schema says what the API returns."""
+"""Production basics: `check --deploy` is clean as documented, and the schema says what the API returns."""
 
 import os
 import secrets
