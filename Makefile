@@ -48,7 +48,8 @@ run: setup
 	@echo "CineMatch is at http://127.0.0.1:8000/  (Ctrl-C stops the site; 'make stop' stops everything)"
 	@trap '$(MAKE) --no-print-directory worker-stop' EXIT; \
 	$(VENV)/bin/gunicorn recsite.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 1 \
-		--pid $(RUN_DIR)/gunicorn.pid --access-logfile $(LOG_DIR)/access.log
+		--pid $(RUN_DIR)/gunicorn.pid --control-socket $(CURDIR)/$(RUN_DIR)/gunicorn.ctl \
+		--access-logfile $(LOG_DIR)/access.log
 
 worker: setup
 	$(VENV)/bin/celery -A recsite worker -Q default,gpu,interactive --concurrency 1 --loglevel INFO

@@ -176,9 +176,12 @@ class Command(BaseCommand):
     def _serve(self, port: int) -> subprocess.Popen:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        (Path(settings.VAR_DIR) / "run").mkdir(parents=True, exist_ok=True)
         server = subprocess.Popen(
             [gunicorn, "recsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "1",
-             "--log-level", "warning"],
+             "--log-level", "warning",
+             # its own control socket: the default one in the home folder belongs to `make run`'s gunicorn
+             "--control-socket", str(Path(settings.VAR_DIR) / "run" / f"bench-gunicorn-{port}.ctl")],
             env=env, cwd=settings.BASE_DIR,
         )  # fmt: skip
         deadline = time.monotonic() + 60
