@@ -47,9 +47,7 @@ def watchlist_toggle(request: HttpRequest, movie_id: int) -> HttpResponse:
     else:
         watchlist_add(user=request.user, movie=movie)
         messages.success(request, f"{movie.title} is on your watchlist.")
-    if request.POST.get("next") in ("watchlist", "for_you"):
-        return redirect(request.POST["next"])
-    return redirect("movie", movie_id=movie.id)
+    return _back(request, movie)
 
 
 @login_required
@@ -238,8 +236,11 @@ def not_interested(request: HttpRequest, movie_id: int) -> HttpResponse:
     else:
         not_interested_mark(user=request.user, movie=movie)
         messages.success(request, f"Got it: {movie.title} will not be recommended to you.")
-    if request.POST.get("next") == "for_you":
-        return redirect(f"{reverse('for_you')}?feed=1")
-    if request.POST.get("next") == "hidden":
-        return redirect("hidden")
-    return redirect("movie", movie_id=movie.id)
+    return _back(request, movie)
+
+
+def _back(request: HttpRequest, movie: Movie) -> HttpResponse:
+    """After a list change: the page named by `next` (a known name only, never a URL: no open
+    redirect), else the movie's page."""
+    pages = {"for_you": f"{reverse('for_you')}?feed=1", "hidden": reverse("hidden"), "watchlist": reverse("watchlist")}
+    return redirect(pages.get(request.POST.get("next"), reverse("movie", args=[movie.id])))

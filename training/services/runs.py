@@ -125,7 +125,6 @@ def heartbeat_every_s() -> float:
 
 
 def _execute(run: TrainingRun, echo) -> TrainingRun:
-    run_id = run.pk
     entry = kind_get(run.kind)
     reporter = RunReporter(run, echo)
     try:
@@ -139,7 +138,7 @@ def _execute(run: TrainingRun, echo) -> TrainingRun:
                 _follow_promotion(version)
         reporter.step(100, "done")
     except Exception as exc:  # the run row must say what happened; the serving model stays as it was
-        logger.exception("training run %s failed", run_id)
+        logger.exception("training run %s failed", run.pk)
         reporter.step(run.progress, f"FAILED: {exc!r}\n{traceback.format_exc(limit=5)}")
         TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.FAILED, finished_at=timezone.now())
     run.refresh_from_db()

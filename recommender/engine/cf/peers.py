@@ -41,7 +41,6 @@ class _FactorPeer(Recommender):
     """Scores are user factors . item factors (+ item bias), kept as two matrices like SVD's."""
 
     config_class = FactorPeerConfig
-    library = ""
 
     def _score_user(self, u: int) -> np.ndarray:
         return self.item_factors @ self.user_factors[u] + self.item_bias
