@@ -140,7 +140,7 @@ class CornacBPR(_CornacPeer):
     kind = "cornac-bpr"
 
     def _build(self, models, c: FactorPeerConfig):
-        return models.BPR(k=c.factors, max_iter=100, learning_rate=c.learning_rate, lambda_reg=c.learning_rate,
+        return models.BPR(k=c.factors, max_iter=100, learning_rate=c.learning_rate, lambda_reg=c.regularization,
                           seed=c.seed, verbose=False)  # fmt: skip
 
 
