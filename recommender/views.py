@@ -66,11 +66,8 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
 def for_you(request: HttpRequest) -> HttpResponse:
     # Onboarding until a few ratings, unless the user asked for the feed or described their taste in words
     # (the worker then orders popular movies by those words).
-    if (
-        Rating.objects.filter(user=request.user).count() < ONBOARDING_UNTIL
-        and "feed" not in request.GET
-        and not written_preferences().filter(user=request.user).exists()
-    ):
+    wrote = written_preferences().filter(user=request.user).exists()
+    if Rating.objects.filter(user=request.user).count() < ONBOARDING_UNTIL and "feed" not in request.GET and not wrote:
         return onboarding(request)
     # The chosen ranking is remembered for the session, as MovieLens.org lets people pick their algorithm.
     ranking = request.GET.get("ranking")
@@ -78,19 +75,21 @@ def for_you(request: HttpRequest) -> HttpResponse:
         request.session["ranking"] = ranking
     ranking = request.session.get("ranking", "language")
     feed = feed_document(user=request.user, k=20, ranking=ranking)
-    context = {"feed": feed, "ranking": ranking, "rankings": RANKINGS, "how_ranked": how_ranked(feed)}
+    context = {"feed": feed, "ranking": ranking, "rankings": RANKINGS, "how_ranked": how_ranked(feed, wrote=wrote)}
     return render(request, "recommender/for_you.html", context)
 
 
-def how_ranked(feed: dict) -> str:
-    """The feed's order in a sentence for people; version names and scores stay in the API and admin."""
+def how_ranked(feed: dict, *, wrote: bool) -> str:
+    """The feed's order in a sentence for people; version names and scores stay in the API and admin.
+    It mentions their words only when they wrote some (`wrote`): a sentence shown must be true."""
     if not feed["personal"]:
         return "The movies most rated on CineMatch, until your ratings say more about you."
     if feed["ranking"] == "language" and feed["model_version"].startswith("popularity+"):
         return "Popular movies, ordered by what you wrote you like."
     if feed["ranking"] == "language":
+        closeness = "the movies you loved and to what you wrote you like" if wrote else "the movies you loved"
         return ("Picked from the ratings of people with tastes like yours, then ordered by how close each movie "
-                "is to the movies you loved and to what you wrote you like.")  # fmt: skip
+                f"is to {closeness}.")  # fmt: skip
     return "Picked and ordered by the ratings of people with tastes like yours."
 
 

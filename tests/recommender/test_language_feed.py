@@ -304,3 +304,18 @@ def test_words_are_quoted_only_for_movies_clearly_closer_to_them_than_the_other_
     items = np.array([at(0.33)] * 6 + [at(0.32), at(0.6), at(0.58)])  # most movies sit near 0.33 with any text
     quotable = _clause_margins(clause, items)[0] >= 0
     assert quotable.tolist() == [False] * 7 + [True, True]
+
+
+@pytest.mark.ml
+def test_the_sentence_on_how_the_feed_was_ordered_mentions_words_only_when_they_were_written(
+    client, serving_reranker, taste_catalog
+):
+    silent, writer = taste_catalog[0][1], taste_catalog[0][2]
+    preference_update(user=writer, text="I love a costume drama")
+    for user in (silent, writer):
+        feed_refresh_for_user(user_id=user.pk)
+    client.force_login(silent)
+    page = client.get("/for-you/", {"ranking": "language"}).content.decode()
+    assert "how close each movie is to the movies you loved." in page and "what you wrote" not in page
+    client.force_login(writer)
+    assert LANGUAGE_ORDER in client.get("/for-you/", {"ranking": "language"}).content.decode()
