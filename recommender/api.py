@@ -68,6 +68,10 @@ class MyFeedApi(APIView):
                 ),
                 "ranking": serializers.ChoiceField(choices=RANKINGS),
                 "note": serializers.CharField(),
+                "ruled_out": serializers.CharField(
+                    help_text='what your preference text rules out of every order ("horror and violence"); '
+                    '"" when nothing'
+                ),
                 "results": FeedItemSerializer(many=True),
             },
         ),

@@ -10,7 +10,9 @@ from django.db.models import Q, Value
 
 from catalog.changes import user_generation
 from catalog.models import Genre, Movie, NotInterested, PreferenceProfile, Rating
+from recommender.engine.text.reason_check import CITE_MIN
 from recommender.models import UserFeed
+from recommender.selectors.exclusions import ruled_out_filter, ruled_out_movie_ids, user_ruled_out
 from recommender.selectors.predicted import predicted_stars
 
 FEED_MAX_K = 100
@@ -50,6 +52,7 @@ class Feed:
     ranking: str = "classic"  # the order actually shown
     note: str = ""  # why the language-aware order is not shown, when it was asked for
     items: list[FeedItem] = field(default_factory=list)
+    ruled_out: str = ""  # what the user's words rule out of every order, for people ("horror and violence")
 
 
 def feed_document(*, user, k: int, ranking: str = "language") -> dict:
@@ -86,23 +89,28 @@ def feed_for_user(*, user, k: int, ranking: str = "language") -> Feed:
     """
     if ranking not in RANKINGS:
         raise ValueError(f"ranking must be one of {RANKINGS}")
-    feed = _ordered_feed(user, k, ranking)
+    rules = user_ruled_out(user_id=user.pk)
+    feed = _ordered_feed(user, k, ranking, rules)
+    feed.ruled_out = rules.describe() if rules else ""
     stars = predicted_stars(user=user, movie_ids=[item.movie.id for item in feed.items])
     for item in feed.items:
         item.predicted_rating = stars.get(item.movie.id)
     return feed
 
 
-def _ordered_feed(user, k: int, ranking: str) -> Feed:
+def _ordered_feed(user, k: int, ranking: str, rules) -> Feed:
     # Only the columns this order shows (the language arrays hold reasons: no need to ship them for classic).
     columns = _CLASSIC_COLUMNS if ranking == "classic" else _LANGUAGE_COLUMNS
     feed = UserFeed.objects.filter(user=user).select_related("model_version").only(*columns).first()
     rated_count = Rating.objects.filter(user=user).count()
     dismissed = set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
+    if feed is not None and rules:  # the stored orders leave these out already, unless the words just changed
+        # (the language order re-ranks the CF candidates: their ids cover both orders)
+        dismissed |= ruled_out_movie_ids(rules=rules, movie_ids=feed.movie_ids)
     if ranking == "language" and feed is not None and feed.language_movie_ids:
         return _language_feed(user, feed, k, rated_count, dismissed)
     if feed is None or feed.ratings_seen == 0:  # no feed, or one built on words alone: its CF order is popularity
-        popular = _popular_feed(user, k, rated_count, dismissed)
+        popular = _popular_feed(user, k, rated_count, dismissed, rules)
         if feed is not None and ranking == "language":
             popular.note = feed.language_note or "the language-aware order is being computed"
         return popular
@@ -173,19 +181,18 @@ def _movies(ids: set[int]) -> dict[int, FeedMovie]:
 
 
 def _because_text(movie: FeedMovie | None, value) -> str:
-    if movie is None or value is None:
+    # The cited movie was liked when the candidates were computed; a rating lowered since is no reason.
+    if movie is None or value is None or value < CITE_MIN:
         return "Recommended from the ratings of people with tastes like yours."
     return f"Because you gave {movie} {value} stars: people who liked it also liked this."
 
 
-def _popular_feed(user, k: int, rated_count: int, dismissed: set[int]) -> Feed:
+def _popular_feed(user, k: int, rated_count: int, dismissed: set[int], rules) -> Feed:
     rated = Rating.objects.filter(user=user).values("movie_id")
-    top = list(
-        Movie.objects.exclude(id__in=rated)
-        .exclude(id__in=dismissed)
-        .order_by("-rating_count", "id")
-        .values_list("id", "rating_count", "rating_mean")[:k]
-    )
+    movies = Movie.objects.exclude(id__in=rated).exclude(id__in=dismissed)
+    if rules:
+        movies = movies.exclude(id__in=Movie.objects.filter(ruled_out_filter(rules)).values("id"))
+    top = list(movies.order_by("-rating_count", "id").values_list("id", "rating_count", "rating_mean")[:k])
     movies = _movies({movie_id for movie_id, _, _ in top})
     items = [
         FeedItem(movies[movie_id], float(count), {"popularity": float(count)},

@@ -15,8 +15,11 @@ from catalog.changes import user_generation_bump
 from catalog.models import Movie
 from catalog.preferences import written_preferences
 from recommender.engine.cf.data import Interactions
-from recommender.engine.cf.explain import LIKED, CoRatings
+from recommender.engine.cf.explain import CoRatings
+from recommender.engine.text.exclusions import RuledOut
+from recommender.engine.text.reason_check import CITE_MIN
 from recommender.models import ModelVersion, UserFeed
+from recommender.selectors.exclusions import ruled_out_movie_ids, user_ruled_out
 from recommender.services.data import ratings_interactions
 from recommender.services.language_feed import language_order_write
 from recommender.services.registry import serving_model
@@ -92,26 +95,39 @@ def feed_refresh_all(*, version_id: int, progress=None) -> int:
 
 def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_ratings: CoRatings) -> UserFeed:
     seen = ratings.item_ids.tolist()
+    rules = user_ruled_out(user_id=user_id)
     candidates = model.recommend_for_ratings(
-        ratings.item_ids, ratings.ratings, k=settings.FEED_CANDIDATES, exclude_item_ids=seen
+        ratings.item_ids, ratings.ratings, k=_candidates_wanted(rules), exclude_item_ids=seen
     )
     movie_ids = [int(item) for item, _ in candidates]
-    liked = ratings.item_ids[ratings.ratings >= LIKED].tolist()
+    liked = ratings.item_ids[ratings.ratings >= CITE_MIN].tolist()  # the movies a reason may cite
     because = co_ratings.because(liked, movie_ids)
-    return _feed_store(user_id, ratings, as_of, version, candidates, because)
+    return _feed_store(user_id, ratings, as_of, version, candidates, because, rules)
 
 
 def _words_feed_write(user_id: int, ratings, as_of, version: ModelVersion) -> UserFeed:
     """No ratings yet, but words: the most-rated movies are the candidates (ratings_seen 0 marks a
     feed built this way) and the language-aware order re-ranks them by what the user wrote."""
+    rules = user_ruled_out(user_id=user_id)
     popular = list(
-        Movie.objects.order_by("-rating_count", "id").values_list("id", "rating_count")[: settings.FEED_CANDIDATES]
+        Movie.objects.order_by("-rating_count", "id").values_list("id", "rating_count")[: _candidates_wanted(rules)]
     )  # scored by rating count, as the words-only weights were fitted
-    return _feed_store(user_id, ratings, as_of, version, popular, [None] * len(popular))
+    return _feed_store(user_id, ratings, as_of, version, popular, [None] * len(popular), rules)
 
 
-def _feed_store(user_id: int, ratings, as_of, version: ModelVersion, candidates, because) -> UserFeed:
-    """Save the CF order ((movie id, score) pairs) and its reasons, then the language-aware order beside it."""
+def _candidates_wanted(rules: RuledOut) -> int:
+    """Spare candidates for someone who ruled things out in words: "no drama" alone removes half."""
+    return settings.FEED_CANDIDATES * (3 if rules else 1)
+
+
+def _feed_store(user_id: int, ratings, as_of, version: ModelVersion, candidates, because, rules: RuledOut) -> UserFeed:
+    """Save the CF order ((movie id, score) pairs) and its reasons, then the language-aware order beside it.
+
+    Movies the user ruled out in words ("no horror") are left out of both orders here; the reader
+    leaves them out too, for the moments between an edit and this refresh."""
+    ruled = ruled_out_movie_ids(rules=rules, movie_ids=[movie_id for movie_id, _ in candidates])
+    kept = [n for n, (movie_id, _) in enumerate(candidates) if movie_id not in ruled][: settings.FEED_CANDIDATES]
+    candidates, because = [candidates[n] for n in kept], [because[n] for n in kept]
     with transaction.atomic():
         feed, _ = UserFeed.objects.update_or_create(
             user_id=user_id,

@@ -23,7 +23,9 @@ from recommender.engine.rerank.model import (
     UserCandidates,
     candidate_features,
 )
+from recommender.engine.text.reason_check import CITE_MIN, phrase_support, rules_out
 from recommender.models import ModelVersion, UserFeed
+from recommender.selectors.movie_text import movie_texts
 from recommender.services.language import item_vectors, llm_judgements
 from recommender.services.registry import serving_model
 
@@ -118,19 +120,20 @@ def _language_order(
     # A feed computed before any rating (ratings_seen 0) has the most-rated movies as candidates.
     fallback = POPULAR_REASON if feed.ratings_seen == 0 else CF_REASON
     clause_margin = _clause_margins(clause_vectors[1:], candidates.item_vectors) if clauses else None
+    texts = movie_texts(movie_ids=item_ids.tolist()) if clauses else {}
     reasons = []
     for position in ranked.tolist():
         words = None
         if clause_margin is not None:
-            best = int(clause_margin[:, position].argmax())
-            if clause_margin[best, position] >= 0:
-                words = clauses[best]
+            words = _quotable_clause(clauses, clause_margin[:, position], texts.get(int(item_ids[position])))
         neighbour = None
         if closest[position] >= 0 and values[position, NEIGHBOUR] >= NEIGHBOUR_MATCH:
             liked_id = int(liked_ids[closest[position]])
             neighbour = (titles.get(liked_id), liked_values.get(liked_id))
         because = co_liked.get(int(item_ids[position]))
-        co_rated = (titles.get(because), liked_values.get(because)) if because else None
+        co_rated = None
+        if because and liked_values.get(because, 0.0) >= CITE_MIN:  # a rating lowered since is no reason
+            co_rated = (titles.get(because), liked_values[because])
         reasons.append(language_reason(words, neighbour, co_rated, fallback=fallback))
     return item_ids[ranked].tolist(), [float(scores[p]) for p in ranked], reasons
 
@@ -142,10 +145,25 @@ def _clause_margins(clause_vectors: np.ndarray, item_vectors: np.ndarray) -> np.
     return similarity - bar[:, None]
 
 
+def _quotable_clause(clauses: list[str], margins: np.ndarray, movie) -> str | None:
+    """The closest of the user's phrases that is above the quoting bar for this movie and true of it:
+    it shares a genre, keyword or description term with the movie (reason_check.phrase_support)."""
+    if movie is None:
+        return None
+    for best in np.argsort(-margins, kind="stable").tolist():
+        if margins[best] < 0:
+            return None
+        if phrase_support(clauses[best], movie):
+            return clauses[best]
+    return None
+
+
 def _clauses(text: str) -> list[str]:
-    """The user's text cut into short phrases, so a reason can quote the part that matched."""
+    """The user's text cut into short phrases, so a reason can quote the part that matched. What they
+    rule out ("no horror") is never quoted as a reason to watch something."""
     parts = re.split(r"[.;!?\n]+|,\s+|\s+but\s+|\s+and\s+", text)
-    return [" ".join(part.split())[:120] for part in parts if len(part.split()) >= 2][:20]
+    phrases = [" ".join(part.split())[:120] for part in parts if len(part.split()) >= 2]
+    return [phrase for phrase in phrases if not rules_out(phrase)][:20]
 
 
 def language_reason(

@@ -3,6 +3,7 @@
 import pytest
 
 from catalog.models import Movie, Rating
+from catalog.preferences import preference_update
 from catalog.services import rating_upsert
 from recommender.models import ModelVersion
 from recommender.services.feeds import feed_refresh_for_user
@@ -30,7 +31,8 @@ def test_a_trained_users_feed_is_personal_unseen_and_explained(api, serving_ease
     user = users_a[0]
     api.force_authenticate(user)
     body = api.get("/api/v1/me/feed/", {"k": 5}).json()
-    assert set(body) == {"model_version", "personal", "updating", "ranking", "note", "results"}
+    assert set(body) == {"model_version", "personal", "updating", "ranking", "note", "ruled_out", "results"}
+    assert body["ruled_out"] == ""  # wrote nothing, ruled nothing out
     assert body["ranking"] == "classic" and body["note"] == "no language re-ranker serves yet"
     assert body["model_version"] == f"ease-v{serving_ease.pk}" and body["personal"] and not body["updating"]
     rated = set(Rating.objects.filter(user=user).values_list("movie_id", flat=True))
@@ -104,3 +106,50 @@ def test_the_for_you_page_onboards_new_users_then_shows_the_feed(client, make_us
     assert f"ease-v{serving_ease.pk}" not in page and "re-ranker" not in page and "reranker" not in page
     client.logout()
     assert client.get("/for-you/").status_code == 302
+
+
+def test_what_the_user_rules_out_in_words_leaves_the_feed_before_and_after_the_refresh(
+    api, serving_ease, taste_catalog, django_capture_on_commit_callbacks
+):
+    users_a, _, _, _ = taste_catalog
+    fan = users_a[0]  # loves the space operas: they fill the top of the feed
+    api.force_authenticate(fan)
+    assert _titles(api.get("/api/v1/me/feed/", {"k": 5}).json())[0].startswith("Space Opera")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the cached feed retires, as after a request
+        preference_update(user=fan, text="Period pieces please, and no science fiction")
+    waiting = api.get("/api/v1/me/feed/", {"k": 5}).json()  # the refresh has not run: the reader leaves them out
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_refresh_for_user(user_id=fan.pk)
+    refreshed = api.get("/api/v1/me/feed/", {"k": 5}).json()
+
+    for body in (waiting, refreshed):
+        assert body["ruled_out"] == "sci-fi"
+        assert _titles(body) and not any(title.startswith("Space Opera") for title in _titles(body))
+        assert all("Sci-Fi" not in item["movie"]["genres"] for item in body["results"])
+
+
+def test_a_newcomer_who_rules_out_a_genre_gets_popular_movies_without_it(api, make_user, serving_ease, taste_catalog):
+    newcomer = make_user()
+    preference_update(user=newcomer, text="I don't like dramas")
+    api.force_authenticate(newcomer)
+    body = api.get("/api/v1/me/feed/", {"k": 10}).json()
+    assert body["ruled_out"] == "drama" and len(body["results"]) == 10
+    assert all("Drama" not in item["movie"]["genres"] for item in body["results"])
+
+
+def test_a_reason_never_cites_a_movie_whose_rating_was_lowered_below_four_stars(
+    api, serving_ease, taste_catalog, django_capture_on_commit_callbacks
+):
+    users_a, _, _, _ = taste_catalog
+    user = users_a[2]
+    api.force_authenticate(user)
+    first = api.get("/api/v1/me/feed/", {"k": 1}).json()["results"][0]
+    cited = first["explanation"].removeprefix("Because you gave ").split(" (")[0]
+    assert cited.startswith("Space Opera")
+    with django_capture_on_commit_callbacks(execute=True):
+        rating_upsert(user=user, movie=Movie.objects.get(title=cited), value=2)
+    again = [
+        item for item in api.get("/api/v1/me/feed/", {"k": 5}).json()["results"] if item["movie"] == first["movie"]
+    ]
+    assert again[0]["explanation"] == "Recommended from the ratings of people with tastes like yours."

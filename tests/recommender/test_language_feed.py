@@ -319,3 +319,22 @@ def test_the_sentence_on_how_the_feed_was_ordered_mentions_words_only_when_they_
     assert "how close each movie is to the movies you loved." in page and "what you wrote" not in page
     client.force_login(writer)
     assert LANGUAGE_ORDER in client.get("/for-you/", {"ranking": "language"}).content.decode()
+
+
+@pytest.mark.ml
+def test_a_reason_quotes_only_words_the_movie_bears_out_and_never_what_the_user_ruled_out(
+    api, serving_reranker, taste_catalog
+):
+    fan = taste_catalog[0][0]  # rated the space operas highly, the costume dramas low
+    text = "I love a costume drama. Heist movies with a twist ending. No science fiction"
+    preference_update(user=fan, text=text)
+    feed_refresh_for_user(user_id=fan.pk)
+
+    body = _feed(api, fan, k=10)
+    assert body["ranking"] == "language" and body["ruled_out"] == "sci-fi"
+    explanations = [item["explanation"] for item in body["results"]]
+    assert body["results"] and all(item["movie"]["title"].startswith("Costume Drama") for item in body["results"])
+    # No movie here has a heist in its genres, keywords or description: that phrase is never quoted,
+    # however close an embedder finds it; what was ruled out is never a reason either.
+    assert not [reason for reason in explanations if "Heist" in reason or "science fiction" in reason]
+    assert any(reason.startswith("Because you said “I love a costume drama”") for reason in explanations)

@@ -35,7 +35,8 @@ GENRE_WORDS: dict[str, str] = {
 DECADE_WORDS = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
                 "seventies": 1970, "eighties": 1980, "nineties": 1990}  # fmt: skip
 NEGATIONS = ("no", "not", "nothing", "without", "except", "non", "never", "hate", "avoid", "skip", "anything but",
-             "but not", "not a", "not too", "none", "rather than", "instead of", "other than")  # fmt: skip
+             "but not", "not a", "not too", "none", "rather than", "instead of", "other than",
+             "dont", "don t", "doesn t", "can t stand", "cant stand")  # fmt: skip
 _DECADE = re.compile(r"\b(?:(1[89]|20)?([0-9])0)\s?s\b")
 _STOP_AT = r"(?=\s+(?:and|but|or|than|please|pls|plz|lol|no|not|from|with|in|for|like)\b|$)"
 _LESS = re.compile(r"\b(?:less|not too|not so|without too much|fewer|not as)\s+([a-z][a-z ]{1,30}?)" + _STOP_AT)

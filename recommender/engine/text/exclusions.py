@@ -1,0 +1,98 @@
+"""What a person rules out in their own words ("no horror", "nothing too violent"). Plain Python.
+
+Every ranking honours it (issue 16): a user who wrote "no horror" must not get Aliens, whatever
+the ratings say. Genres come from the query lexicon ("no horror", "nothing scary", "anything but
+westerns"); content concerns (violence, gore, sex, drugs) are read the same way and matched
+against TMDB keywords, which are the only place the catalog records them. A movie without keywords
+cannot be judged on content, so only its genres can rule it out.
+
+Soft wishes ("less gory", "not so long") are not exclusions: they are left to the rankings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from recommender.engine.query.lexicon import GENRE_WORDS, NEGATIONS, genres_in
+from recommender.engine.query.words import fold
+
+# How people name a concern (folded words) -> the concern.
+CONCERN_WORDS = {
+    "violent": "violence", "violence": "violence", "brutal": "violence", "brutality": "violence",
+    "torture": "violence",
+    "gore": "gore", "gory": "gore", "bloody": "gore", "blood": "gore", "splatter": "gore", "gruesome": "gore",
+    "sex": "sex", "sexual": "sex", "sex scenes": "sex", "nudity": "sex", "nude": "sex", "naked": "sex",
+    "erotic": "sex", "explicit": "sex", "steamy": "sex",
+    "drugs": "drugs", "drug": "drugs", "drug use": "drugs",
+}  # fmt: skip
+# The TMDB keywords (lower case) that mark a movie as holding each concern.
+CONCERN_KEYWORDS = {
+    "violence": ("violence", "extreme violence", "graphic violence", "brutality", "torture", "massacre",
+                 "mass murder", "gore", "splatter", "blood splatter"),
+    "gore": ("gore", "blood", "blood splatter", "splatter", "mumblegore", "body horror", "cannibal", "dismemberment"),
+    "sex": ("sex", "nudity", "female nudity", "male nudity", "eroticism", "unsimulated sex", "sex scene", "erotic",
+            "erotic movie", "sexual obsession"),
+    "drugs": ("drug", "drug addiction", "drug abuse", "heroin", "cocaine", "drug use", "overdose"),
+}  # fmt: skip
+# Ways of ruling out that the query lexicon does not need (requests rarely say "not a fan of").
+DISLIKES = ("not a fan of", "not into", "sick of", "tired of", "no more", "stay away from", "nothing with")
+_AFTER_NEGATION = [re.compile(rf"\b{negation}( \w+)?$") for negation in (*NEGATIONS, *DISLIKES)]
+
+
+@dataclass(frozen=True)
+class RuledOut:
+    genres: tuple[str, ...] = ()
+    concerns: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.genres or self.concerns)
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        return tuple(keyword for concern in self.concerns for keyword in CONCERN_KEYWORDS[concern])
+
+    def excludes(self, *, genres: list[str], keywords: list[str]) -> bool:
+        if set(genres) & set(self.genres):
+            return True
+        return bool({keyword.lower() for keyword in keywords} & set(self.keywords))
+
+    def describe(self) -> str:
+        """For people: "horror and violence"."""
+        names = [genre.lower() for genre in self.genres] + list(self.concerns)
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def ruled_out(text: str) -> RuledOut:
+    """The genres and concerns `text` rules out: each one right after a negation ("no gore", "nothing
+    too violent", "I don't like horror"), and those listed on after it with "or"/"nor" ("no horror or
+    gore")."""
+    if not text:
+        return RuledOut()
+    genres = list(genres_in(text)[1])
+    concerns = []
+    words = fold(text).split()
+    previous_ruled_out_end = None  # where the last ruled-out item ended, to follow an "or" list
+    start = 0
+    while start < len(words):
+        size, genre, concern = _item_at(words, start)
+        if not size:
+            start += 1
+            continue
+        before = " ".join(words[max(0, start - 5) : start])
+        listed_on = previous_ruled_out_end is not None and set(words[previous_ruled_out_end:start]) <= {"or", "nor"}
+        if listed_on or any(pattern.search(before) for pattern in _AFTER_NEGATION):
+            genres += [genre] if genre else []
+            concerns += [concern] if concern else []
+            previous_ruled_out_end = start + size
+        start += size
+    return RuledOut(genres=tuple(dict.fromkeys(genres)), concerns=tuple(dict.fromkeys(concerns)))
+
+
+def _item_at(words: list[str], start: int) -> tuple[int, str | None, str | None]:
+    """(words taken, genre, concern) of the longest genre or concern phrase at `start`, or (0, None, None)."""
+    for size in (3, 2, 1):
+        phrase = " ".join(words[start : start + size])
+        if phrase in GENRE_WORDS or phrase in CONCERN_WORDS:
+            return size, GENRE_WORDS.get(phrase), CONCERN_WORDS.get(phrase)
+    return 0, None, None

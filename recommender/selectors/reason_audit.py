@@ -1,0 +1,75 @@
+"""Are the reasons people see true? Samples served feed items and checks each reason against the
+data (engine/text/reason_check.py): the `check_reasons` command prints the result."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from catalog.models import Rating
+from recommender.engine.text.reason_check import reason_problems
+from recommender.selectors.feeds import RANKINGS, feed_for_user
+from recommender.selectors.movie_text import movie_texts
+
+FEED_DEPTH = 10  # the items a person sees first
+PER_FEED = 2  # items checked per (user, ranking): the sample spreads across many users
+
+
+@dataclass(frozen=True)
+class CheckedReason:
+    user_id: int
+    ranking: str
+    movie_id: int
+    title: str
+    reason: str
+    problems: list[str]
+
+    @property
+    def claim(self) -> str:
+        """What the reason rests on, for counting."""
+        if "“" in self.reason:
+            return "the reader's words"
+        if "close to it" in self.reason:
+            return "a similar movie the reader loved"
+        if "people who liked it also liked this" in self.reason:
+            return "a movie the reader loved, co-liked by others"
+        return "a plain statement (popularity, ratings of similar people)"
+
+
+def reason_audit(*, sample: int, seed: int = 0) -> list[CheckedReason]:
+    """`sample` feed items (PER_FEED per user and ranking, users in a seeded random order), each
+    checked against its movie's metadata and the user's ratings as they are now."""
+    users = list(get_user_model().objects.filter(feed__isnull=False).order_by("pk"))
+    rng = random.Random(seed)
+    rng.shuffle(users)
+    checked: list[CheckedReason] = []
+    for user in users:
+        user_id = user.pk
+        for ranking in RANKINGS:
+            feed = feed_for_user(user=user, k=FEED_DEPTH, ranking=ranking)
+            if feed.ranking != ranking:  # no language order for this user: the classic one is checked once
+                continue
+            items = rng.sample(feed.items, min(PER_FEED, len(feed.items)))
+            texts = movie_texts(movie_ids=[item.movie.id for item in items])
+            rated = _rated_titles(user_id)
+            for item in items:
+                problems = reason_problems(item.explanation, texts[item.movie.id], rated)
+                checked.append(
+                    CheckedReason(user_id, ranking, item.movie.id, str(item.movie), item.explanation, problems)
+                )
+                if len(checked) == sample:
+                    return checked
+    return checked
+
+
+def _rated_titles(user_id: int) -> dict[str, float]:
+    """The user's stars by title and by "Title (year)", the two ways reasons name a movie."""
+    rated = {}
+    for title, year, value in Rating.objects.filter(user_id=user_id).values_list(
+        "movie__title", "movie__year", "value"
+    ):
+        rated[title] = max(value, rated.get(title, 0.0))  # two films of one title: either may be meant
+        rated[f"{title} ({year})" if year else title] = value
+    return rated

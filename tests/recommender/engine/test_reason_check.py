@@ -1,0 +1,92 @@
+"""Reason truth and what people rule out in words: plain Python, no model, no database."""
+
+import pytest
+
+from recommender.engine.text.documents import MovieText
+from recommender.engine.text.exclusions import ruled_out
+from recommender.engine.text.reason_check import phrase_support, reason_problems
+
+SCHINDLERS_LIST = MovieText(
+    title="Schindler's List",
+    year=1993,
+    genres=["Drama", "War"],
+    description="The true story of how businessman Oskar Schindler saved over a thousand Jewish lives from "
+    "the Nazis while they worked as slaves in his factory during World War II.",
+    keywords=["factory", "concentration camp", "holocaust"],
+)
+HEAT = MovieText(
+    title="Heat",
+    year=1995,
+    genres=["Action", "Crime", "Thriller"],
+    description="Obsessive master thief Neil McCauley leads a top-notch crew on various daring heists.",
+    keywords=["robbery", "bank", "heist"],
+)
+
+
+def test_the_check_rejects_heist_movies_as_a_reason_for_schindlers_list():
+    reason = "Because you said “I love heist movies”."
+    assert reason_problems(reason, SCHINDLERS_LIST, {}) == [
+        "quotes “I love heist movies”, which shares no genre, keyword or description term with Schindler's List"
+    ]
+    assert reason_problems(reason, HEAT, {}) == []
+
+
+@pytest.mark.parametrize(
+    ("phrase", "movie", "support"),
+    [
+        ("heist movies", HEAT, ["Crime", "heist"]),  # "heist" names a genre in the lexicon, and a keyword
+        ("daring heists", HEAT, ["heist", "daring"]),  # a keyword ("heists" stems), then a description term
+        ("crime thrillers", HEAT, ["Crime", "Thriller"]),  # genres, through the lexicon
+        ("war stories about courage", SCHINDLERS_LIST, ["War", "story"]),  # the movie's own word
+        ("I really love good movies", HEAT, []),  # taste words say nothing about a film
+    ],
+)
+def test_a_phrase_is_supported_by_what_the_movie_shares_with_it(phrase, movie, support):
+    assert phrase_support(phrase, movie) == support
+
+
+def test_a_phrase_that_rules_something_out_is_never_a_reason_to_watch():
+    assert phrase_support("no war movies", SCHINDLERS_LIST) == []
+    assert phrase_support("nothing too violent", HEAT) == []
+
+
+def test_a_cited_movie_must_be_rated_at_least_four_stars_and_as_stated():
+    reason = "Because you gave Heat 4.5 stars: people who liked it also liked this."
+    assert reason_problems(reason, SCHINDLERS_LIST, {"Heat": 4.5}) == []
+    assert reason_problems(reason, SCHINDLERS_LIST, {}) == ["cites Heat, which the reader has not rated"]
+    assert reason_problems(reason, SCHINDLERS_LIST, {"Heat": 3.5}) == [
+        "cites Heat as liked, but the reader gave it 3.5 stars"
+    ]
+    assert reason_problems(reason, SCHINDLERS_LIST, {"Heat": 5.0}) == [
+        "says the reader gave Heat 4.5 stars; they gave 5"
+    ]
+    with_year = "Because you gave Heat (1995) 4 stars and this is close to it."
+    assert reason_problems(with_year, SCHINDLERS_LIST, {"Heat (1995)": 4.0}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "genres", "concerns"),
+    [
+        ("I love slow-burn science fiction and heist movies; no horror", ("Horror",), ()),
+        ("nothing too violent please", (), ("violence",)),
+        ("I don't like horror or gore", ("Horror",), ("gore",)),
+        ("not a fan of musicals or westerns", ("Musical", "Western"), ()),
+        ("nothing with drugs or nudity", (), ("drugs", "sex")),
+        ("I'm not into romance, but I adore comedies", ("Romance",), ()),
+        ("I love horror and gore", (), ()),
+        ("less gory than Alien, please", (), ()),  # a soft wish, not a rule
+        ("no problem with violence", (), ()),
+        ("", (), ()),
+    ],
+)
+def test_what_people_rule_out_in_their_words(text, genres, concerns):
+    rules = ruled_out(text)
+    assert (rules.genres, rules.concerns) == (genres, concerns)
+
+
+def test_a_ruled_out_concern_excludes_movies_by_their_keywords_and_a_genre_by_genre():
+    rules = ruled_out("no horror, and nothing too violent")
+    assert rules.describe() == "horror and violence"
+    assert rules.excludes(genres=["Action", "Horror"], keywords=[])
+    assert rules.excludes(genres=["Crime"], keywords=["bank", "Violence"])
+    assert not rules.excludes(genres=["Crime"], keywords=["bank", "heist"])
