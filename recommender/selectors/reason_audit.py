@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from catalog.models import Rating
+from catalog.preferences import written_preferences
 from recommender.engine.text.reason_check import reason_problems
 from recommender.selectors.feeds import RANKINGS, feed_for_user
 from recommender.selectors.movie_text import movie_texts
 
 FEED_DEPTH = 10  # the items a person sees first
-PER_FEED = 2  # items checked per (user, ranking): the sample spreads across many users
+PER_FEED = 2  # items checked per (user, ranking) by default: the sample spreads across many users
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,16 @@ class CheckedReason:
         return "a plain statement (popularity, ratings of similar people)"
 
 
-def reason_audit(*, sample: int, seed: int = 0) -> list[CheckedReason]:
-    """`sample` feed items (PER_FEED per user and ranking, users in a seeded random order), each
-    checked against its movie's metadata and the user's ratings as they are now."""
-    users = list(get_user_model().objects.filter(feed__isnull=False).order_by("pk"))
+def reason_audit(
+    *, sample: int, seed: int = 0, written_only: bool = False, per_feed: int = PER_FEED
+) -> list[CheckedReason]:
+    """`sample` feed items (`per_feed` per user and ranking, users in a seeded random order), each
+    checked against its movie's metadata and the user's ratings as they are now. `written_only`:
+    only people who wrote their preferences (the reasons that quote words come from them)."""
+    users = get_user_model().objects.filter(feed__isnull=False).order_by("pk")
+    if written_only:
+        users = users.filter(pk__in=written_preferences().values("user_id"))
+    users = list(users)
     rng = random.Random(seed)
     rng.shuffle(users)
     checked: list[CheckedReason] = []
@@ -51,7 +58,7 @@ def reason_audit(*, sample: int, seed: int = 0) -> list[CheckedReason]:
             feed = feed_for_user(user=user, k=FEED_DEPTH, ranking=ranking)
             if feed.ranking != ranking:  # no language order for this user: the classic one is checked once
                 continue
-            items = rng.sample(feed.items, min(PER_FEED, len(feed.items)))
+            items = rng.sample(feed.items, min(per_feed, len(feed.items)))
             texts = movie_texts(movie_ids=[item.movie.id for item in items])
             rated = _rated_titles(user_id)
             for item in items:
@@ -66,10 +73,11 @@ def reason_audit(*, sample: int, seed: int = 0) -> list[CheckedReason]:
 
 def _rated_titles(user_id: int) -> dict[str, float]:
     """The user's stars by title and by "Title (year)", the two ways reasons name a movie."""
-    rated = {}
-    for title, year, value in Rating.objects.filter(user_id=user_id).values_list(
+    rated: dict[str, float] = {}
+    for title, year, stars in Rating.objects.filter(user_id=user_id).values_list(
         "movie__title", "movie__year", "value"
     ):
+        value = float(stars)
         rated[title] = max(value, rated.get(title, 0.0))  # two films of one title: either may be meant
         rated[f"{title} ({year})" if year else title] = value
     return rated

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from recommender.engine.query.lexicon import FILM_WORDS, NEGATIONS, genres_in
-from recommender.engine.query.words import COMMON, fold
+from recommender.engine.query.lexicon import FILM_WORDS, GENRE_WORDS, NEGATIONS, genres_in
+from recommender.engine.query.words import COMMON, everyday, fold
 from recommender.engine.text.documents import MovieText
 
 CITE_MIN = 4.0  # stars: a movie rated lower is never cited as a reason
@@ -30,6 +30,10 @@ TASTE_WORDS = frozenset(
     stuff things thing watch watching watched mood feel feeling anything something lot lots much always
     usually especially mostly also too well""".split()
 )
+# Words the query lexicon maps to a genre that name a kind of film within it: the genre alone is no support.
+SUB_GENRE_WORDS = frozenset({"heist", "gangster", "mob", "slasher", "anime", "whodunit", "whodunnit", "cowboy",
+                             "love story", "shoot em up", "spooky"})  # fmt: skip
+GENRE_PHRASES = sorted(set(GENRE_WORDS) - SUB_GENRE_WORDS, key=len, reverse=True)  # longest first
 _SUFFIXES = ("iness", "ness", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s", "y")
 
 
@@ -55,17 +59,42 @@ def rules_out(phrase: str) -> bool:
 
 def phrase_support(phrase: str, movie: MovieText) -> list[str]:
     """What the movie shares with the reader's phrase: genres, then keywords, then description
-    terms (empty: quoting the phrase for this movie would not be true)."""
-    if rules_out(phrase):
+    terms (empty: quoting the phrase for this movie would not be true).
+
+    A phrase that names genres must fit all of them: a "crime drama" must be both, and "war movies
+    based on true stories" is no reason for The Matrix, whatever words its story shares. A genre
+    phrase counts as a whole ("science fiction" is not the word "fiction", which Pulp Fiction's
+    keywords hold); a sub-genre word ("heist") must be borne out by the movie's keywords or story,
+    as the Crime genre alone does not make a film a heist film. A name the reader wrote
+    ("Hitchcock suspense") must be in the movie's metadata."""
+    if rules_out(phrase) or _unknown_names(phrase, movie):
         return []
-    support = [genre for genre in genres_in(phrase)[0] if genre in movie.genres]
-    terms = content_terms(phrase)
+    folded, named = f" {fold(phrase)} ", []
+    for words in GENRE_PHRASES:
+        if f" {words} " in folded:
+            named.append(GENRE_WORDS[words])
+            folded = folded.replace(f" {words} ", " ")
+    if not set(named) <= set(movie.genres):
+        return []
+    support = [genre for genre in movie.genres if genre in named]
+    terms = content_terms(folded)
     keyword_stems = {stem(word): keyword for keyword in movie.keywords for word in fold(keyword).split()}
     support += sorted({keyword_stems[term] for term in terms if term in keyword_stems})
     described = {stem(word): word for word in fold(f"{movie.description} {movie.tagline}").split()}
     already = {stem(word) for word in fold(" ".join(support)).split()}
     support += sorted(described[term] for term in terms & described.keys() - already)
     return support
+
+
+def _unknown_names(phrase: str, movie: MovieText) -> list[str]:
+    """Capitalised words after the first ("Scorsese", "Memento") that the movie's metadata lacks."""
+    known = set(fold(" ".join([movie.title, movie.description, movie.tagline, *movie.keywords, *movie.directors,
+                               *movie.tags])).split())  # fmt: skip
+    words = re.findall(r"[A-Za-z][\w'’-]*", phrase)
+    # The first word is capitalised anyway: it is a name only when it is not everyday English.
+    names = [word for n, word in enumerate(words) if word[0].isupper() and word != "I"
+             and (n > 0 or not everyday(fold(word))) and word.lower() not in COMMON]  # fmt: skip
+    return [name for name in names if not set(fold(name).split()) <= known]
 
 
 def reason_problems(reason: str, movie: MovieText, rated: dict[str, float]) -> list[str]:

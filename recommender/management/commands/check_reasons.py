@@ -23,17 +23,20 @@ class Command(BaseCommand):
         parser.add_argument("--sample", type=int, default=200, help="feed items to check (default 200)")
         parser.add_argument("--seed", type=int, default=0, help="which users are sampled")
         parser.add_argument("--examples", type=int, default=10, help="supported reasons to print")
+        parser.add_argument("--written", action="store_true", help="only people who wrote their preferences")
+        parser.add_argument("--per-feed", type=int, default=PER_FEED, help=f"items per feed (default {PER_FEED})")
 
-    def handle(self, *args, sample: int, seed: int, examples: int, **options):
-        if sample < 1:
-            raise CommandError("--sample must be at least 1")
-        checked = reason_audit(sample=sample, seed=seed)
+    def handle(self, *args, sample: int, seed: int, examples: int, written: bool, per_feed: int, **options):
+        if sample < 1 or not 1 <= per_feed <= FEED_DEPTH:
+            raise CommandError(f"--sample must be at least 1 and --per-feed between 1 and {FEED_DEPTH}")
+        checked = reason_audit(sample=sample, seed=seed, written_only=written, per_feed=per_feed)
         if not checked:
             raise CommandError("no feeds to check: train a feed model first (make run does)")
         users = len({row.user_id for row in checked})
+        who = "users who wrote their preferences" if written else "users"
         self.stdout.write(
-            f"protocol: {len(checked)} feed items, {PER_FEED} per user and ranking from each feed's top {FEED_DEPTH}, "
-            f"{users} users in a random order (seed {seed}); a quote must share a genre, keyword or description "
+            f"protocol: {len(checked)} feed items, {per_feed} per user and ranking from each feed's top {FEED_DEPTH}, "
+            f"{users} {who} in a random order (seed {seed}); a quote must share a genre, keyword or description "
             f"term with its movie, a cited movie must be rated >= {CITE_MIN:g} stars by the user, as stated"
         )
         unsupported = [row for row in checked if row.problems]
