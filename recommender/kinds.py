@@ -112,6 +112,29 @@ _LANGUAGE_KINDS = (
         gate=Gate(metric="rouge_l_kept", must_improve=True),  # held-out descriptions it would keep
         after_promotion="recommender.services.enrichment.descriptions_follow_promotion",
     ),  # fmt: skip
+    # CURec stage 1 (issue 16): GRPO alignment of the bundled LLM on "pick the next movie" tasks with
+    # rule-based rewards. CPU small settings: ~25 s per step on 2 cores; on a GPU worker raise
+    # steps, prompts_per_step and generations.
+    Kind(
+        "curec_aligner",
+        "CURec aligner (GRPO)",
+        "gpu",
+        {
+            "steps": 24,
+            "prompts_per_step": 2,
+            "generations": 4,
+            "max_completion_length": 40,
+            "lr": 2e-4,
+            "rank": 8,
+            "history": 10,
+            "candidates": 5,
+            "eval_tasks": 24,
+            "validation_users": 0.15,
+            "seed": 42,
+        },
+        pipeline="training.pipelines.curec_aligner.train",
+        gate=Gate(metric="reward", must_improve=True, against_serving_record=False),
+    ),  # fmt: skip
     # Language-aware re-ranking of the feed model's candidates; on "gpu" because it needs the movie
     # embeddings, which the gpu worker writes first. "popularity" is CF evidence beside the
     # language scores; `evaluate_rerank` shows each one's share. "llm" (off by default) judges the

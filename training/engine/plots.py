@@ -48,6 +48,29 @@ def loss_curve_png(losses: list[float], title: str) -> bytes:
     return _finished_png(figure, axes, title)
 
 
+def reward_curve_png(rewards: list[float], parts: dict[str, list[float]], title: str) -> bytes:
+    """Mean reward per step (with its running mean over ~20% of the steps) and each reward's mean;
+    returns PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
+    steps = np.arange(1, len(rewards) + 1)
+    axes.plot(steps, rewards, linewidth=0.8, alpha=0.5, label="mean reward per step")
+    window = max(1, len(rewards) // 5)
+    if len(rewards) >= window > 1:
+        smooth = np.convolve(rewards, np.ones(window) / window, mode="valid")
+        axes.plot(steps[window - 1 :], smooth, linewidth=1.8, label=f"mean of {window} steps")
+    for name, values in parts.items():
+        axes.plot(steps, values, linewidth=0.8, linestyle="--", label=name)
+    axes.set_xlabel("GRPO step")
+    axes.set_ylabel("reward (sum of the rewards, each 0-1)")
+    return _finished_png(figure, axes, title)
+
+
 def _finished_png(figure, axes, title: str) -> bytes:
     """Title, legend and layout, then the figure as PNG bytes (and closed)."""
     import matplotlib.pyplot as plt
