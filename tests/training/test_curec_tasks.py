@@ -84,3 +84,12 @@ def test_the_same_seed_gives_the_same_tasks():
     assert alignment_tasks(train, labels, tasks=8, history=5, seed=1) == alignment_tasks(
         train, labels, tasks=8, history=5, seed=1
     )
+
+
+def test_a_prefilled_answer_is_scored_with_its_prefill():
+    completions = [" They like sequels.\nAnswer: 3", " Sequels, number 3."]
+    assert format_reward(completions, prefill=["Reasoning:"] * 2) == [1.0, 0.25]
+    assert correctness_reward(completions, candidate_count=[5, 5], target=[3, 3], prefill=["Reasoning:"] * 2) == [
+        1.0,
+        0.0,
+    ]

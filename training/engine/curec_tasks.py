@@ -29,6 +29,9 @@ SYSTEM = (
     "Reasoning: They rate family comedies highly and lately watch animated films.\n"
     "Answer: 2"
 )
+# The answer is started for the model: it continues after "Reasoning:", as GRPO recipes pre-fill a
+# "<think>" tag. The rewards read the pre-fill and the continuation together.
+PREFILL = "Reasoning:"
 _ANSWER = re.compile(r"^\s*Reasoning:\s*(?P<reasoning>\S.*?)\s*\n\s*Answer:\s*(?P<answer>[^\n]*?)\s*$", re.S)
 _ANSWER_LINE = re.compile(r"^\s*Answer:\s*\(?(\d{1,2})[.)]?\s*$", re.M)
 
@@ -121,9 +124,11 @@ def answer_number(text: str, candidate_count: int) -> int | None:
 # --- rewards: trl calls each with the completions and the data set's columns as keyword lists ---
 
 
-def _text(completion) -> str:
-    """trl hands conversational completions as [{"role": "assistant", "content": ...}]."""
-    return completion[0]["content"] if isinstance(completion, list) else str(completion)
+def _texts(completions, prefill=None) -> list[str]:
+    """The answers as text: trl hands conversational completions as [{"role": "assistant", "content": ...}],
+    and a pre-filled prompt's completion lacks the pre-fill (the `prefill` column, one per row)."""
+    texts = [c[0]["content"] if isinstance(c, list) else str(c) for c in completions]
+    return [p + t for p, t in zip(prefill, texts, strict=True)] if prefill is not None else texts
 
 
 def format_score(text: str) -> float:
@@ -134,22 +139,18 @@ def format_score(text: str) -> float:
     return 0.25 * text.lstrip().startswith("Reasoning:") + 0.25 * bool(re.search(r"^\s*Answer:", text, re.M))
 
 
-def format_reward(completions, **columns) -> list[float]:
-    return [format_score(_text(c)) for c in completions]
+def format_reward(completions, prefill=None, **columns) -> list[float]:
+    return [format_score(text) for text in _texts(completions, prefill)]
 
 
-def legality_reward(completions, candidate_count, **columns) -> list[float]:
-    return [
-        1.0 if answer_number(_text(c), n) is not None else 0.0
-        for c, n in zip(completions, candidate_count, strict=True)
-    ]
+def legality_reward(completions, candidate_count, prefill=None, **columns) -> list[float]:
+    texts = _texts(completions, prefill)
+    return [1.0 if answer_number(t, n) is not None else 0.0 for t, n in zip(texts, candidate_count, strict=True)]
 
 
-def correctness_reward(completions, candidate_count, target, **columns) -> list[float]:
-    return [
-        1.0 if answer_number(_text(c), n) == t else 0.0
-        for c, n, t in zip(completions, candidate_count, target, strict=True)
-    ]
+def correctness_reward(completions, candidate_count, target, prefill=None, **columns) -> list[float]:
+    texts = _texts(completions, prefill)
+    return [1.0 if answer_number(t, n) == g else 0.0 for t, n, g in zip(texts, candidate_count, target, strict=True)]
 
 
 REWARDS = {"format": format_reward, "legality": legality_reward, "correctness": correctness_reward}

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.engine.curec_tasks import REWARDS, AlignmentTask
+from training.engine.curec_tasks import PREFILL, REWARDS, AlignmentTask
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,10 @@ def grpo_align(
     needed = settings.steps * settings.prompts_per_step
     if len(tasks) < needed:
         raise ValueError(f"{needed} tasks are needed for {settings.steps} steps; got {len(tasks)}")
-    rows = [{"prompt": task.conversation(), "candidate_count": len(task.candidates), "target": task.target}
-            for task in tasks[:needed]]  # fmt: skip
     tokenizer = AutoTokenizer.from_pretrained(base_path)
     tokenizer.pad_token = tokenizer.pad_token or tokenizer.eos_token
+    rows = [{"prompt": prefilled_prompt(tokenizer, task), "prefill": PREFILL, "candidate_count": len(task.candidates),
+             "target": task.target} for task in tasks[:needed]]  # fmt: skip
     cuda = torch.cuda.is_available()
     model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.bfloat16 if cuda else torch.float32)
     history: list[StepLog] = []
@@ -104,6 +104,11 @@ def grpo_align(
     return history
 
 
+def prefilled_prompt(tokenizer, task: AlignmentTask) -> str:
+    """The chat prompt with the assistant's answer started (PREFILL), as plain text for trl."""
+    return tokenizer.apply_chat_template(task.conversation(), tokenize=False, add_generation_prompt=True) + PREFILL
+
+
 def reward_means(
     base_path: Path, tasks: Sequence[AlignmentTask], *, adapter_dir: Path | None = None, max_new_tokens: int = 64,
     batch_size: int = 8,
@@ -126,14 +131,14 @@ def reward_means(
     outputs: list[str] = []
     for start in range(0, len(tasks), batch_size):
         batch = tasks[start : start + batch_size]
-        prompts = [tokenizer.apply_chat_template(t.conversation(), tokenize=False, add_generation_prompt=True)
-                   for t in batch]  # fmt: skip
+        prompts = [prefilled_prompt(tokenizer, task) for task in batch]
         encoded = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
         with torch.no_grad():
             generated = model.generate(**encoded, max_new_tokens=max_new_tokens, do_sample=False,
                                        pad_token_id=tokenizer.pad_token_id)  # fmt: skip
         width = encoded["input_ids"].shape[1]
         outputs += tokenizer.batch_decode(generated[:, width:], skip_special_tokens=True)
-    columns = {"candidate_count": [len(t.candidates) for t in tasks], "target": [t.target for t in tasks]}
+    columns = {"candidate_count": [len(t.candidates) for t in tasks], "target": [t.target for t in tasks],
+               "prefill": [PREFILL] * len(tasks)}  # fmt: skip
     means = {name: sum(function(outputs, **columns)) / max(len(tasks), 1) for name, function in REWARDS.items()}
     return {**{name: round(value, 4) for name, value in means.items()}, "reward": round(sum(means.values()), 4)}
