@@ -113,20 +113,20 @@ _LANGUAGE_KINDS = (
         after_promotion="recommender.services.enrichment.descriptions_follow_promotion",
     ),  # fmt: skip
     # CURec stage 1 (issue 16): GRPO alignment of the bundled LLM on "pick the next movie" tasks with
-    # rule-based rewards. CPU small settings: ~25 s per step on 2 cores; on a GPU worker raise
-    # steps, prompts_per_step and generations.
+    # rule-based rewards. CPU small settings (a ~300-token prompt, 6 answers per step): the backward
+    # pass over them dominates a step; on a GPU worker raise steps, prompts_per_step and history.
     Kind(
         "curec_aligner",
         "CURec aligner (GRPO)",
         "gpu",
         {
             "steps": 24,
-            "prompts_per_step": 2,
-            "generations": 4,
-            "max_completion_length": 40,
-            "lr": 2e-4,
+            "prompts_per_step": 1,
+            "generations": 6,
+            "max_completion_length": 32,
+            "lr": 3e-4,
             "rank": 8,
-            "history": 10,
+            "history": 6,
             "candidates": 5,
             "eval_tasks": 24,
             "validation_users": 0.15,

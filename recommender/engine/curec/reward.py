@@ -75,7 +75,7 @@ class CurecRewardModel(Recommender):
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
-                self.losses.append(loss.item())
+                self.losses.append(loss.detach().item())
         self.net.eval()
 
     def _texts_as_arrays(self) -> None:
