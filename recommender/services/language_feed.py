@@ -2,8 +2,9 @@
 
 The serving re-ranker (a "reranker" model version) scores the user's top CF candidates with
 their preference text, the movies they rated highly and, where configured, an LLM judgement.
-Each item gets a reason built only from data: the user's own words that matched the movie best,
-and the highly rated movie it is closest to. Any failure keeps the CF order and says why.
+Each item gets a reason built only from data: the user's own words that matched the movie best
+and that its metadata bears out (engine/text/reason_check.py), and the highly rated movie it is
+closest to. Any failure keeps the CF order and says why.
 """
 
 from __future__ import annotations
