@@ -17,8 +17,13 @@ def user_ruled_out(*, user_id: int) -> RuledOut:
 
 
 def ruled_out_filter(rules: RuledOut) -> Q:
-    """Movies of a ruled-out genre or with a keyword of a ruled-out concern (an empty Q when none)."""
-    query = Q(genres__name__in=rules.genres) if rules.genres else Q()
+    """Movies with every genre of a ruled-out set, or a keyword of a ruled-out concern (an empty Q when none)."""
+    query = Q()
+    for genre_set in rules.genre_sets:
+        every = Q()
+        for genre in genre_set:
+            every &= Q(id__in=Movie.genres.through.objects.filter(genre__name=genre).values("movie_id"))
+        query |= every
     for keyword in rules.keywords:
         query |= Q(keywords__contains=[keyword])
     return query

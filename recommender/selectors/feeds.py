@@ -191,7 +191,7 @@ def _popular_feed(user, k: int, rated_count: int, dismissed: set[int], rules) ->
     rated = Rating.objects.filter(user=user).values("movie_id")
     movies = Movie.objects.exclude(id__in=rated).exclude(id__in=dismissed)
     if rules:
-        movies = movies.exclude(id__in=Movie.objects.filter(ruled_out_filter(rules)).values("id"))
+        movies = movies.exclude(ruled_out_filter(rules))
     top = list(movies.order_by("-rating_count", "id").values_list("id", "rating_count", "rating_mean")[:k])
     movies = _movies({movie_id for movie_id, _, _ in top})
     items = [

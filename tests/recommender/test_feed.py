@@ -124,7 +124,7 @@ def test_what_the_user_rules_out_in_words_leaves_the_feed_before_and_after_the_r
     refreshed = api.get("/api/v1/me/feed/", {"k": 5}).json()
 
     for body in (waiting, refreshed):
-        assert body["ruled_out"] == "sci-fi"
+        assert body["ruled_out"] == "science fiction"  # in their words
         assert _titles(body) and not any(title.startswith("Space Opera") for title in _titles(body))
         assert all("Sci-Fi" not in item["movie"]["genres"] for item in body["results"])
 
@@ -134,7 +134,7 @@ def test_a_newcomer_who_rules_out_a_genre_gets_popular_movies_without_it(api, ma
     preference_update(user=newcomer, text="I don't like dramas")
     api.force_authenticate(newcomer)
     body = api.get("/api/v1/me/feed/", {"k": 10}).json()
-    assert body["ruled_out"] == "drama" and len(body["results"]) == 10
+    assert body["ruled_out"] == "dramas" and len(body["results"]) == 10
     assert all("Drama" not in item["movie"]["genres"] for item in body["results"])
 
 
@@ -153,3 +153,17 @@ def test_a_reason_never_cites_a_movie_whose_rating_was_lowered_below_four_stars(
         item for item in api.get("/api/v1/me/feed/", {"k": 5}).json()["results"] if item["movie"] == first["movie"]
     ]
     assert again[0]["explanation"] == "Recommended from the ratings of people with tastes like yours."
+
+
+def test_the_database_filter_leaves_out_films_of_every_genre_in_a_ruled_out_set_and_by_keyword(make_movie):
+    from recommender.engine.text.exclusions import ruled_out
+    from recommender.selectors.exclusions import ruled_out_movie_ids
+
+    romcom = make_movie("Sleepless", genres=("Comedy", "Romance"))
+    comedy = make_movie("Airplane", genres=("Comedy",))
+    romance = make_movie("Casablanca", genres=("Drama", "Romance"))
+    gory = make_movie("Evil Dead", genres=("Comedy",), keywords=["gore", "cabin"])
+    ids = [romcom.id, comedy.id, romance.id, gory.id]
+    assert ruled_out_movie_ids(rules=ruled_out("not a fan of romantic comedies"), movie_ids=ids) == {romcom.id}
+    assert ruled_out_movie_ids(rules=ruled_out("no romance or gore"), movie_ids=ids) == {romcom.id, romance.id, gory.id}
+    assert ruled_out_movie_ids(rules=ruled_out("I love everything"), movie_ids=ids) == set()

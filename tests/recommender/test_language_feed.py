@@ -331,7 +331,7 @@ def test_a_reason_quotes_only_words_the_movie_bears_out_and_never_what_the_user_
     feed_refresh_for_user(user_id=fan.pk)
 
     body = _feed(api, fan, k=10)
-    assert body["ranking"] == "language" and body["ruled_out"] == "sci-fi"
+    assert body["ranking"] == "language" and body["ruled_out"] == "science fiction"
     explanations = [item["explanation"] for item in body["results"]]
     assert body["results"] and all(item["movie"]["title"].startswith("Costume Drama") for item in body["results"])
     # No movie here has a heist in its genres, keywords or description: that phrase is never quoted,

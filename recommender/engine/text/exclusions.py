@@ -1,8 +1,8 @@
 """What a person rules out in their own words ("no horror", "nothing too violent"). Plain Python.
 
 Every ranking honours it (issue 16): a user who wrote "no horror" must not get Aliens, whatever
-the ratings say. Genres come from the query lexicon ("no horror", "nothing scary", "anything but
-westerns"); content concerns (violence, gore, sex, drugs) are read the same way and matched
+the ratings say. Genres are read with the query lexicon's words ("no horror", "nothing scary",
+"anything but westerns"); content concerns (violence, gore, sex, drugs) are read the same way and matched
 against TMDB keywords, which are the only place the catalog records them. A movie without keywords
 cannot be judged on content, so only its genres can rule it out.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from recommender.engine.query.lexicon import GENRE_WORDS, NEGATIONS, genres_in
+from recommender.engine.query.lexicon import GENRE_WORDS, NEGATIONS
 from recommender.engine.query.words import fold
 
 # How people name a concern (folded words) -> the concern.
@@ -42,51 +42,68 @@ _AFTER_NEGATION = [re.compile(rf"\b{negation}( \w+)?$") for negation in (*NEGATI
 
 @dataclass(frozen=True)
 class RuledOut:
-    genres: tuple[str, ...] = ()
+    # A movie with every genre of one set is out: "no horror" is {Horror}, "not a fan of romantic
+    # comedies" is {Romance, Comedy} (comedies and romances alone stay), "no horror or westerns" two sets.
+    genre_sets: tuple[frozenset[str], ...] = ()
     concerns: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()  # what was ruled out: the user's (folded) genre words, the concerns' names
 
     def __bool__(self) -> bool:
-        return bool(self.genres or self.concerns)
+        return bool(self.genre_sets or self.concerns)
 
     @property
     def keywords(self) -> tuple[str, ...]:
         return tuple(keyword for concern in self.concerns for keyword in CONCERN_KEYWORDS[concern])
 
     def excludes(self, *, genres: list[str], keywords: list[str]) -> bool:
-        if set(genres) & set(self.genres):
+        if any(genre_set <= set(genres) for genre_set in self.genre_sets):
             return True
         return bool({keyword.lower() for keyword in keywords} & set(self.keywords))
 
     def describe(self) -> str:
-        """For people: "horror and violence"."""
-        names = [genre.lower() for genre in self.genres] + list(self.concerns)
+        """For people, in their words: "romantic comedies", "horror and gore"."""
+        names = list(self.phrases)
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def ruled_out(text: str) -> RuledOut:
     """The genres and concerns `text` rules out: each one right after a negation ("no gore", "nothing
-    too violent", "I don't like horror"), and those listed on after it with "or"/"nor" ("no horror or
-    gore")."""
+    too violent", "I don't like horror"), those listed on after it with "or"/"nor" ("no horror or
+    gore"), and genre words written together as one kind of film ("no romantic comedies": films that
+    are both)."""
     if not text:
         return RuledOut()
-    genres = list(genres_in(text)[1])
-    concerns = []
     words = fold(text).split()
-    previous_ruled_out_end = None  # where the last ruled-out item ended, to follow an "or" list
+    genre_sets: list[set[str]] = []
+    concerns: list[str] = []
+    phrases: list[list[str]] = []
+    previous_end = None  # where the last ruled-out item ended, to follow a list or a compound
     start = 0
     while start < len(words):
         size, genre, concern = _item_at(words, start)
         if not size:
             start += 1
             continue
+        between = words[previous_end:start] if previous_end is not None else None
         before = " ".join(words[max(0, start - 5) : start])
-        listed_on = previous_ruled_out_end is not None and set(words[previous_ruled_out_end:start]) <= {"or", "nor"}
-        if listed_on or any(pattern.search(before) for pattern in _AFTER_NEGATION):
-            genres += [genre] if genre else []
-            concerns += [concern] if concern else []
-            previous_ruled_out_end = start + size
+        if between == [] and genre and genre_sets and phrases[-1][-1] in GENRE_WORDS:
+            genre_sets[-1].add(genre)  # "romantic comedies": one kind of film
+            phrases[-1].append(" ".join(words[start : start + size]))
+        elif (between is not None and set(between) <= {"or", "nor"}) or any(p.search(before) for p in _AFTER_NEGATION):
+            if genre:
+                genre_sets.append({genre})
+                phrases.append([" ".join(words[start : start + size])])
+            else:  # named by the concern: "nothing too violent" leaves out "violence"
+                concerns.append(concern)
+                phrases.append([concern])
+        else:
+            start += size
+            continue
+        previous_end = start + size
         start += size
-    return RuledOut(genres=tuple(dict.fromkeys(genres)), concerns=tuple(dict.fromkeys(concerns)))
+    unique_sets = tuple(dict.fromkeys(frozenset(genre_set) for genre_set in genre_sets))
+    return RuledOut(genre_sets=unique_sets, concerns=tuple(dict.fromkeys(concerns)),
+                    phrases=tuple(dict.fromkeys(" ".join(phrase) for phrase in phrases)))  # fmt: skip
 
 
 def _item_at(words: list[str], start: int) -> tuple[int, str | None, str | None]:

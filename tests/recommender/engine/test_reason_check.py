@@ -83,23 +83,25 @@ def test_a_cited_movie_must_be_rated_at_least_four_stars_and_as_stated():
 
 
 @pytest.mark.parametrize(
-    ("text", "genres", "concerns"),
+    ("text", "genre_sets", "concerns"),
     [
-        ("I love slow-burn science fiction and heist movies; no horror", ("Horror",), ()),
-        ("nothing too violent please", (), ("violence",)),
-        ("I don't like horror or gore", ("Horror",), ("gore",)),
-        ("not a fan of musicals or westerns", ("Musical", "Western"), ()),
-        ("nothing with drugs or nudity", (), ("drugs", "sex")),
-        ("I'm not into romance, but I adore comedies", ("Romance",), ()),
-        ("I love horror and gore", (), ()),
-        ("less gory than Alien, please", (), ()),  # a soft wish, not a rule
-        ("no problem with violence", (), ()),
-        ("", (), ()),
+        ("I love slow-burn science fiction and heist movies; no horror", [{"Horror"}], ()),
+        ("nothing too violent please", [], ("violence",)),
+        ("I don't like horror or gore", [{"Horror"}], ("gore",)),
+        ("not a fan of musicals or westerns", [{"Musical"}, {"Western"}], ()),
+        ("Not a fan of romantic comedies.", [{"Romance", "Comedy"}], ()),  # films that are both, not all comedies
+        ("no horror comedies or westerns", [{"Horror", "Comedy"}, {"Western"}], ()),
+        ("nothing with drugs or nudity", [], ("drugs", "sex")),
+        ("I'm not into romance, but I adore comedies", [{"Romance"}], ()),
+        ("I love horror and gore", [], ()),
+        ("less gory than Alien, please", [], ()),  # a soft wish, not a rule
+        ("no problem with violence", [], ()),
+        ("", [], ()),
     ],
 )
-def test_what_people_rule_out_in_their_words(text, genres, concerns):
+def test_what_people_rule_out_in_their_words(text, genre_sets, concerns):
     rules = ruled_out(text)
-    assert (rules.genres, rules.concerns) == (genres, concerns)
+    assert ([set(genre_set) for genre_set in rules.genre_sets], rules.concerns) == (genre_sets, concerns)
 
 
 def test_a_ruled_out_concern_excludes_movies_by_their_keywords_and_a_genre_by_genre():
@@ -108,3 +110,10 @@ def test_a_ruled_out_concern_excludes_movies_by_their_keywords_and_a_genre_by_ge
     assert rules.excludes(genres=["Action", "Horror"], keywords=[])
     assert rules.excludes(genres=["Crime"], keywords=["bank", "Violence"])
     assert not rules.excludes(genres=["Crime"], keywords=["bank", "heist"])
+
+
+def test_ruling_out_romantic_comedies_keeps_comedies_and_romances_and_says_it_in_the_users_words():
+    rules = ruled_out("Not a fan of romantic comedies")
+    assert rules.describe() == "romantic comedies"
+    assert rules.excludes(genres=["Comedy", "Drama", "Romance"], keywords=[])
+    assert not rules.excludes(genres=["Comedy"], keywords=[]) and not rules.excludes(genres=["Romance"], keywords=[])
