@@ -77,6 +77,7 @@ class CurecRewardModel(Recommender):
                 optimiser.step()
                 self.losses.append(loss.detach().item())
         self.net.eval()
+        self._item_keys = None  # projected reasons, computed on the first scoring
 
     def _texts_as_arrays(self) -> None:
         """Dense tensors aligned with the id indexes; missing texts are zero vectors, masked out."""
@@ -96,12 +97,13 @@ class CurecRewardModel(Recommender):
         self.reason_mask[:, 0] = False  # attention needs one key per row: an empty row reads a zero vector
 
     def _logits(self, users: np.ndarray, items: np.ndarray, *, in_history: np.ndarray):
+        """Training: texts projected per batch (the projections learn)."""
         history = self._history_means(users, items, in_history)
-        return self.net(
-            torch.from_numpy(users.astype(np.int64)), torch.from_numpy(items.astype(np.int64)), history,
-            torch.from_numpy(self.pattern_matrix[users]), torch.from_numpy(self.reason_tensor[items]),
-            torch.from_numpy(self.reason_mask[items]),
-        )  # fmt: skip
+        query = self.net.query(torch.from_numpy(self.pattern_matrix[users]))
+        keys = self.net.key(torch.from_numpy(self.reason_tensor[items]))
+        items_tensor = torch.from_numpy(items.astype(np.int64))
+        mask = torch.from_numpy(self.reason_mask[items])
+        return self.net(torch.from_numpy(users.astype(np.int64)), items_tensor, history, query, keys, mask)
 
     def _history_means(self, users: np.ndarray, items: np.ndarray, in_history: np.ndarray):
         """Mean embedding of each user's training movies, without the candidate when it is one of them."""
@@ -118,9 +120,18 @@ class CurecRewardModel(Recommender):
     # ---- scoring --------------------------------------------------------------------------------
 
     def _score_user(self, u: int) -> np.ndarray:
-        items = np.arange(len(self.items))
+        """Every item for one user: the reasons' projections are computed once after fitting, the
+        pattern's once per user, so a user costs one pass of the small network over the catalog."""
+        n = len(self.items)
         with torch.no_grad():
-            return self._logits(np.full(len(items), u), items, in_history=np.zeros(len(items))).numpy()
+            if getattr(self, "_item_keys", None) is None:
+                self._item_keys = self.net.key(torch.from_numpy(self.reason_tensor))
+                self._item_mask = torch.from_numpy(self.reason_mask)
+            users, items = np.full(n, u), np.arange(n)
+            history = self._history_means(users[:1], items[:1], np.zeros(1)).expand(n, -1)
+            query = self.net.query(torch.from_numpy(self.pattern_matrix[u : u + 1])).expand(n, -1)
+            users_tensor, items_tensor = torch.from_numpy(users.astype(np.int64)), torch.from_numpy(items)
+            return self.net(users_tensor, items_tensor, history, query, self._item_keys, self._item_mask).numpy()
 
     def _score_ratings(self, positions: np.ndarray, ratings: np.ndarray) -> np.ndarray:
         raise NotImplementedError("the CURec reward model scores training users only (no fold-in yet)")
@@ -148,12 +159,11 @@ class RewardNet(nn.Module):
         width = 4 * d + (2 * t if self.use_reasons else 0)
         self.mlp = nn.Sequential(nn.Linear(width, 64), nn.ReLU(), nn.Linear(64, 1))
 
-    def forward(self, users, items, history, patterns, reasons, mask):
+    def forward(self, users, items, history, query, keys, mask):
+        """`query`: the projected patterns (B, t); `keys`: the projected reasons (B, reasons, t)."""
         item = self.item(items)
         parts = [self.user(users), item, history, item * history]
         if self.use_reasons:
-            query = self.query(patterns)
-            keys = self.key(reasons)
             attended, _ = self.attention(query[:, None, :], keys, keys, key_padding_mask=mask, need_weights=False)
             parts += [attended[:, 0, :], query]
         return self.mlp(torch.cat(parts, dim=1)).squeeze(1)
