@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 
@@ -35,12 +38,30 @@ def bad_request(request: HttpRequest, message: str, field: str = "detail") -> Ht
     return render(request, "bad_request.html", {"message": message}, status=400)
 
 
+DATABASE_DOWN = "The database is not answering right now; please try again in a minute."
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500, which runs inside the failed request's except block: a database that
+    cannot be reached is a 503 with Retry-After, not a server error."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
     if _is_api(request):
         return JsonResponse({"detail": "Server error: the problem is logged; try again later."}, status=500)
     from django.views.defaults import server_error as page
 
     return page(request)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 in JSON for the API; for the site a self-contained page (the usual templates read the
+    session and the user, which live in the database that is down)."""
+    if _is_api(request):
+        response = JsonResponse({"detail": DATABASE_DOWN}, status=503)
+    else:
+        response = HttpResponse(render_to_string("unavailable.html", {"message": DATABASE_DOWN}), status=503)
+    response["Retry-After"] = "30"
+    return response
 
 
 class InputHygieneMiddleware:

@@ -204,13 +204,20 @@ def _popular_feed(user, k: int, rated_count: int, dismissed: set[int], rules) ->
 
 def onboarding_groups(*, user, per_group: int = 6, skipped: set[int] = frozenset()) -> list[tuple[str, list[Movie]]]:
     """Popular movies grouped by genre, each movie in one group only, none the user has rated or skipped
-    ("haven't seen it"): a skipped movie's place goes to the next most rated one of its genre."""
+    ("haven't seen it") or ruled out in words: a skipped movie's place goes to the next most rated one
+    of its genre."""
     rated = set(Rating.objects.filter(user=user).values_list("movie_id", flat=True)) if user.is_authenticated else set()
     used: set[int] = rated | set(skipped)
+    rules = user_ruled_out(user_id=user.pk) if user.is_authenticated else None
     groups = []
     for genre in Genre.objects.filter(name__in=ONBOARDING_GENRES):
+        if rules and frozenset({genre.name}) in rules.genre_sets:
+            continue  # "no horror": no Horror group to rate
+        candidates = genre.movies.order_by("-rating_count", "id")
+        if rules:
+            candidates = candidates.exclude(ruled_out_filter(rules))
         movies = []
-        for movie in genre.movies.order_by("-rating_count", "id").prefetch_related("genres")[: per_group * 4]:
+        for movie in candidates.prefetch_related("genres")[: per_group * 4]:
             if movie.id not in used:
                 used.add(movie.id)
                 movies.append(movie)

@@ -47,3 +47,19 @@ def test_the_count_says_when_recommendations_turn_personal(client, make_user, dr
     for movie in dramas[3:5]:
         rating_upsert(user=user, movie=movie, value=4.0)
     assert "your recommendations</a> are personal now" in client.get("/for-you/start/").content.decode()
+
+
+def test_onboarding_offers_nothing_the_user_ruled_out_in_words(client, make_user, make_movie, dramas):
+    from catalog.preferences import preference_update
+
+    scary = [make_movie(f"Scary {n}", 2000 + n, ("Horror",), rating_count=200 - n) for n in range(3)]
+    gory_drama = make_movie("Gory Drama", 1999, ("Drama",), rating_count=500, keywords=["gore"])
+    user = make_user()
+    client.force_login(user)
+    before = client.get("/for-you/start/").content.decode()
+    assert "Scary 0" in before and "Gory Drama" in before
+
+    preference_update(user=user, text="Period dramas please. No horror, nothing gory.")
+    after = client.get("/for-you/start/").content.decode()
+    assert not [movie.title for movie in [*scary, gory_drama] if movie.title in after]
+    assert "Drama 0" in after  # the rest of the page is as it was
