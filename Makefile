@@ -17,7 +17,7 @@ TEST_ENV := CINEMATCH_VAR_DIR=$(CURDIR)/var/test EMBEDDED_PG_PORT=54339 EMBEDDED
 
 FEED_MODEL ?= ease
 
-.PHONY: setup run serve stop worker worker-start worker-stop beat services test test-fast lint bench clean-test browser
+.PHONY: setup run serve stop worker worker-start worker-stop beat services test test-fast check lint bench clean-test browser
 
 setup: $(STAMP)
 
@@ -114,6 +114,13 @@ test: setup browser
 	$(VENV)/bin/ruff check .
 	@$(TEST_ENV) $(PY) manage.py services up
 	@set +e; $(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+		$(TEST_ENV) $(PY) manage.py services down >/dev/null; exit $$status
+
+# The proof suite of issue 17: schemathesis over the API schema, concurrent writers; prints its figures.
+# (make test runs these too; this runs only them.)
+check: setup
+	@$(TEST_ENV) $(PY) manage.py services up
+	@set +e; $(TEST_ENV) $(PY) -m pytest -m check -p no:logging $(PYTEST_ARGS); status=$$?; \
 		$(TEST_ENV) $(PY) manage.py services down >/dev/null; exit $$status
 
 # Everything that loads no language model, opens no browser and starts no worker: under a minute.

@@ -80,7 +80,8 @@ class MovieFilterSerializer(serializers.Serializer):
     search = serializers.CharField(required=False, allow_blank=True, max_length=200)
     genre = serializers.CharField(required=False, allow_blank=True, max_length=64)
     decade = serializers.IntegerField(required=False, min_value=1870, max_value=2100)
-    sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="popular")
+    # Blank means the default, as an empty form field does (?sort=).
+    sort = serializers.ChoiceField(choices=list(SORTS), required=False, allow_blank=True, default="popular")
 
     def validate_decade(self, value: int) -> int:
         if value % 10:
@@ -230,13 +231,22 @@ class PreferenceSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
+class StrictCharField(serializers.CharField):
+    """Text only: a JSON number or list is refused ("Not a valid string."), not stored as "0"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PreferenceInputSerializer(serializers.Serializer):
-    text = serializers.CharField(
+    text = StrictCharField(
         allow_blank=True,
         trim_whitespace=False,
         help_text=f'your taste in plain words, at most {PREFERENCE_MAX_CHARS:,} characters; "" clears it',
     )
-    source = serializers.CharField(required=False, default=PreferenceSource.MANUAL, help_text='"manual" or "generated"')
+    source = StrictCharField(required=False, default=PreferenceSource.MANUAL, help_text='"manual" or "generated"')
 
     def validate_text(self, value: str) -> str:
         try:

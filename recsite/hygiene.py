@@ -38,6 +38,15 @@ def bad_request(request: HttpRequest, message: str, field: str = "detail") -> Ht
     return render(request, "bad_request.html", {"message": message}, status=400)
 
 
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """Django's handler404: an API address that names nothing (/api/v1/movies/abc/) is JSON too."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found: no such address in the API (see /api/v1/docs/)."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
 DATABASE_DOWN = "The database is not answering right now; please try again in a minute."
 
 

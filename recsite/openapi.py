@@ -4,7 +4,7 @@ Every API error is JSON with a message (`detail`, or one list of messages per fi
 one `Error` component describes them all. Which errors an operation can give follows from what it is:
 - 400: it takes a body or query parameters (validation);
 - 401: its view's permissions need a signed-in user for this method;
-- 404: its path names an object;
+- 404: its path names an object, or it is a paginated list (a page past the end);
 - 429: its view is throttled.
 """
 
@@ -47,7 +47,7 @@ def document_errors(result: dict, generator, request, public) -> dict:
             view = views.get((_shape(full_path), method))
             if _needs_sign_in(view, method):
                 errors.append("401")
-            if "{" in path:
+            if "{" in path or any(p.get("name") == "page" for p in operation.get("parameters", [])):
                 errors.append("404")
             if getattr(view, "throttle_classes", None):
                 errors.append("429")

@@ -70,3 +70,10 @@ def test_the_401s_and_404s_callers_really_get_are_documented_and_json(client, db
                 assert str(status) in operation["responses"], (method, path, status)
                 assert response["Content-Type"].startswith("application/json") and response.json(), (method, path)
     assert seen["401"] >= 10 and seen["404"] >= 5  # the walk really met them
+
+
+def test_an_api_address_that_names_nothing_is_a_json_404_and_a_site_one_a_page(client, db):
+    api = client.get("/api/v1/movies/not-a-number/")
+    assert api.status_code == 404 and api.json()["detail"].startswith("Not found")
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

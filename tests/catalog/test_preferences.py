@@ -269,6 +269,9 @@ def test_owner_reads_changes_and_lists_the_history_of_their_preferences(user_api
         ({}, "text", "required"),
         ({"text": None}, "text", "null"),
         ({"text": "bad\x00byte"}, "text", "control characters"),
+        ({"text": 0, "source": "manual"}, "text", "Not a valid string"),  # found by the fuzzing: was stored as "0"
+        ({"text": ["a", "b"]}, "text", "Not a valid string"),
+        ({"text": "fine", "source": 1}, "source", "Not a valid string"),
     ],
 )
 def test_invalid_preferences_are_400_with_a_field_message(user_api, body, field, message):
