@@ -30,19 +30,7 @@ def metrics_bar_chart(results: dict[str, dict[str, float]], title: str) -> bytes
 
 def loss_curve_png(losses: list[float], title: str) -> bytes:
     """Training loss per step (and its running mean over ~5% of the steps); returns PNG bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
-    steps = np.arange(1, len(losses) + 1)
-    axes.plot(steps, losses, linewidth=0.8, alpha=0.5, label="loss per step")
-    window = max(1, len(losses) // 20)
-    if len(losses) >= window > 1:
-        smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
-        axes.plot(steps[window - 1 :], smooth, linewidth=1.8, label=f"mean of {window} steps")
+    figure, axes, _ = _per_step_curve(losses, "loss per step", window=max(1, len(losses) // 20))
     axes.set_xlabel("step")
     axes.set_ylabel("loss (answer tokens)")
     return _finished_png(figure, axes, title)
@@ -51,6 +39,16 @@ def loss_curve_png(losses: list[float], title: str) -> bytes:
 def reward_curve_png(rewards: list[float], parts: dict[str, list[float]], title: str) -> bytes:
     """Mean reward per step (with its running mean over ~20% of the steps) and each reward's mean;
     returns PNG bytes."""
+    figure, axes, steps = _per_step_curve(rewards, "mean reward per step", window=max(1, len(rewards) // 5))
+    for name, values in parts.items():
+        axes.plot(steps, values, linewidth=0.8, linestyle="--", label=name)
+    axes.set_xlabel("GRPO step")
+    axes.set_ylabel("reward (sum of the rewards, each 0-1)")
+    return _finished_png(figure, axes, title)
+
+
+def _per_step_curve(values: list[float], label: str, *, window: int):
+    """(figure, axes, steps) with the values per step, faint, and their running mean over `window` steps."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,17 +56,12 @@ def reward_curve_png(rewards: list[float], parts: dict[str, list[float]], title:
     import numpy as np
 
     figure, axes = plt.subplots(figsize=(8, 4), dpi=100)
-    steps = np.arange(1, len(rewards) + 1)
-    axes.plot(steps, rewards, linewidth=0.8, alpha=0.5, label="mean reward per step")
-    window = max(1, len(rewards) // 5)
-    if len(rewards) >= window > 1:
-        smooth = np.convolve(rewards, np.ones(window) / window, mode="valid")
+    steps = np.arange(1, len(values) + 1)
+    axes.plot(steps, values, linewidth=0.8, alpha=0.5, label=label)
+    if len(values) >= window > 1:
+        smooth = np.convolve(values, np.ones(window) / window, mode="valid")
         axes.plot(steps[window - 1 :], smooth, linewidth=1.8, label=f"mean of {window} steps")
-    for name, values in parts.items():
-        axes.plot(steps, values, linewidth=0.8, linestyle="--", label=name)
-    axes.set_xlabel("GRPO step")
-    axes.set_ylabel("reward (sum of the rewards, each 0-1)")
-    return _finished_png(figure, axes, title)
+    return figure, axes, steps
 
 
 def _finished_png(figure, axes, title: str) -> bytes:
