@@ -116,7 +116,8 @@ test: setup browser
 	@set +e; $(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 		$(TEST_ENV) $(PY) manage.py services down >/dev/null; exit $$status
 
-# The proof suite of issue 17: schemathesis over the API schema, concurrent writers; prints its figures.
+# The proof suite of issue 17: schemathesis over the API schema, the permission matrix, concurrent
+# writers; prints its figures.
 # (make test runs these too; this runs only them.)
 check: setup
 	@$(TEST_ENV) $(PY) manage.py services up
