@@ -27,10 +27,18 @@ def rating_value_parse(raw: object) -> Decimal:
     return value.quantize(Decimal("0.1"))
 
 
+def _lock_movie_stats(movie: Movie) -> None:
+    """Writers of one movie's ratings take turns until commit: the count and mean each recomputes
+    then include every committed rating. Without the lock two concurrent first ratings each counted
+    one (make check's concurrent writers caught a movie left with a wrong count)."""
+    Movie.objects.select_for_update().filter(pk=movie.pk).values_list("pk").first()
+
+
 @transaction.atomic
 def rating_upsert(*, user, movie: Movie, value: object) -> tuple[Rating, bool]:
     """Create or change the user's rating of a movie. Returns (rating, created)."""
     parsed = rating_value_parse(value)
+    _lock_movie_stats(movie)
     rating, created = Rating.objects.update_or_create(
         user=user, movie=movie, defaults={"value": parsed, "rated_at": timezone.now()}
     )
@@ -41,6 +49,7 @@ def rating_upsert(*, user, movie: Movie, value: object) -> tuple[Rating, bool]:
 
 @transaction.atomic
 def rating_delete(*, user, movie: Movie) -> bool:
+    _lock_movie_stats(movie)
     deleted, _ = Rating.objects.filter(user=user, movie=movie).delete()
     if deleted:
         movie_stats_refresh(movie_ids=[movie.id])
