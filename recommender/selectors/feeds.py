@@ -189,10 +189,10 @@ def _because_text(movie: FeedMovie | None, value) -> str:
 
 def _popular_feed(user, k: int, rated_count: int, dismissed: set[int], rules) -> Feed:
     rated = Rating.objects.filter(user=user).values("movie_id")
-    movies = Movie.objects.exclude(id__in=rated).exclude(id__in=dismissed)
+    unseen = Movie.objects.exclude(id__in=rated).exclude(id__in=dismissed)
     if rules:
-        movies = movies.exclude(ruled_out_filter(rules))
-    top = list(movies.order_by("-rating_count", "id").values_list("id", "rating_count", "rating_mean")[:k])
+        unseen = unseen.exclude(ruled_out_filter(rules))
+    top = list(unseen.order_by("-rating_count", "id").values_list("id", "rating_count", "rating_mean")[:k])
     movies = _movies({movie_id for movie_id, _, _ in top})
     items = [
         FeedItem(movies[movie_id], float(count), {"popularity": float(count)},

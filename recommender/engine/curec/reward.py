@@ -124,7 +124,7 @@ class CurecRewardModel(Recommender):
         pattern's once per user, so a user costs one pass of the small network over the catalog."""
         n = len(self.items)
         with torch.no_grad():
-            if getattr(self, "_item_keys", None) is None:
+            if self._item_keys is None:
                 self._item_keys = self.net.key(torch.from_numpy(self.reason_tensor))
                 self._item_mask = torch.from_numpy(self.reason_mask)
             users, items = np.full(n, u), np.arange(n)
