@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
-FIGURES: dict[str, float] = {}
+
+@dataclass
+class Figure:
+    value: float | str
+    want: str = ""  # what the row must show, in words ("0", ">= 1000"); blank for a count
+    holds: bool | None = None  # None: nothing to hold (a count that describes the run)
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def figure(name: str, value: float | str, *, want: str = "", holds: bool | None = None) -> None:
+    """One row of the table `make check` prints at the end (the last value written wins)."""
+    FIGURES[name] = Figure(value, want, holds)
+
+
+def figure_add(name: str, by: float = 1, *, want: str = "", holds_if=None) -> None:
+    """Add to a running count; holds_if(total) says whether the row holds."""
+    total = (FIGURES[name].value if name in FIGURES else 0) + by
+    figure(name, total, want=want, holds=None if holds_if is None else holds_if(total))
 
 
 @pytest.fixture
@@ -43,5 +64,8 @@ def api_token(db, make_user, make_movie):
 def pytest_terminal_summary(terminalreporter):
     if FIGURES:
         terminalreporter.write_sep("=", "make check figures")
-        for name, value in FIGURES.items():
-            terminalreporter.write_line(f"{name:<40} {value:g}")
+        terminalreporter.write_line(f"{'figure':<56} {'value':>8}  {'must be':<10} verdict")
+        for name, row in FIGURES.items():
+            value = f"{row.value:g}" if isinstance(row.value, int | float) else row.value
+            verdict = {True: "holds", False: "FAILS", None: ""}[row.holds]
+            terminalreporter.write_line(f"{name:<56} {value:>8}  {row.want:<10} {verdict}")

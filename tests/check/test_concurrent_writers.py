@@ -10,7 +10,7 @@ from django.db import connection
 
 from catalog.models import Movie, Rating
 from catalog.services import rating_upsert
-from tests.check.conftest import FIGURES
+from tests.check.conftest import figure
 
 WRITERS, UPSERTS, MOVIES, USERS = 8, 300, 20, 4
 
@@ -46,9 +46,10 @@ def test_concurrent_upserts_keep_one_row_per_user_and_movie_and_exact_counts(mak
         thread.join()
 
     rows = list(Rating.objects.filter(movie__in=movies).values_list("user_id", "movie_id", "value"))
-    FIGURES["concurrent upserts (8 writers x 300)"] = WRITERS * UPSERTS
-    FIGURES["concurrent upsert errors"] = len(errors)
-    FIGURES["duplicate or lost rating rows"] = abs(len(rows) - len(last_written))
+    figure(f"concurrent rating upserts ({WRITERS} writers x {UPSERTS})", WRITERS * UPSERTS)
+    figure("  upsert errors", len(errors), want="0", holds=not errors)
+    lost_or_duplicated = abs(len(rows) - len(last_written))
+    figure("  upserts: duplicate or lost rating rows", lost_or_duplicated, want="0", holds=lost_or_duplicated == 0)
     assert errors == []
     assert sorted((user, movie) for user, movie, _ in rows) == sorted(last_written)  # one row per pair written
     assert all(value in last_written[(user, movie)] for user, movie, value in rows)
@@ -57,5 +58,5 @@ def test_concurrent_upserts_keep_one_row_per_user_and_movie_and_exact_counts(mak
         values = [value for _, movie_id, value in rows if movie_id == movie.pk]
         mean = float(sum(values) / len(values)) if values else None
         wrong_counts += movie.rating_count != len(values) or (mean is not None and abs(movie.rating_mean - mean) > 1e-6)
-    FIGURES["movies with a wrong rating count or mean"] = wrong_counts
+    figure("  upserts: movies with a wrong count or mean", wrong_counts, want="0", holds=wrong_counts == 0)
     assert wrong_counts == 0

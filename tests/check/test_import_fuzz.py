@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from catalog.importers.movielens import read_movielens_folder
 from catalog.importers.records import ImportFileError
 from tests.catalog.files import latest_small_folder
-from tests.check.conftest import FIGURES
+from tests.check.conftest import figure
 
 pytestmark = [pytest.mark.check, pytest.mark.slow]
 
@@ -49,10 +49,10 @@ def test_a_malformed_file_is_read_or_refused_with_file_line_and_reason(tmp_path_
     header = HEADERS[name][choice % len(HEADERS[name])]
     (folder / name).write_bytes(newline.join([header, *lines]) + newline)
     CHECKED["files"] += 1
-    FIGURES["malformed import files read or refused"] = CHECKED["files"]
+    figure("malformed import files, each read or refused", CHECKED["files"])
     try:
         read_movielens_folder(folder)
     except ImportFileError as error:
         CHECKED["refused"] += 1
-        FIGURES["  of which refused with file, line and reason"] = CHECKED["refused"]
+        figure("  of which refused with file, line and reason", CHECKED["refused"])
         assert re.match(r"^\S+\.csv(, line \d+)?: \S", str(error)), str(error)
