@@ -12,3 +12,8 @@ app = Celery("cinematch")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("default"), Queue("gpu"), Queue("interactive"))
 app.autodiscover_tasks(["workers"])
+
+# Failing runs whose worker died needs no beat: every worker checks on its own timer.
+from workers.reaper import StaleRunReaper  # noqa: E402 (the app must exist first)
+
+app.steps["worker"].add(StaleRunReaper)

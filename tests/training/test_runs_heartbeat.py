@@ -35,3 +35,19 @@ def test_a_worker_that_starts_fails_the_runs_a_killed_worker_left_running(settin
     assert stale.status == "failed" and "the worker died" in stale.log_tail
     assert alive.status == "running"
     assert training_runs_reap_stale() == 0  # and a second reap finds nothing more
+
+
+@pytest.mark.django_db(transaction=True)  # reap_once closes its connection, as the worker's main process must
+def test_every_worker_reaps_on_its_own_timer_and_a_database_error_does_not_stop_it(settings):
+    from recsite.celery import app
+    from workers.reaper import StaleRunReaper, reap_every_s, reap_once
+
+    assert StaleRunReaper in app.steps["worker"]  # added to every worker the app starts
+    settings.TRAINING_STALE_AFTER_S = 600
+    assert reap_every_s() == 300
+    stale = TrainingRun.objects.create(kind="ease", status="running", heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert reap_once() == 1
+    stale.refresh_from_db()
+    assert stale.status == "failed"
+    settings.TRAINING_STALE_AFTER_S = "not a number"  # any failure inside: logged, and the timer goes on
+    assert reap_once() == 0
