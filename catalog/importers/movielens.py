@@ -12,6 +12,7 @@ from catalog.importers.records import (
     MovieRecord,
     RatingRecord,
     TagRecord,
+    not_text_error,
     parse_int,
     parse_rating_value,
 )
@@ -45,7 +46,7 @@ def _csv_rows(path: Path, expected: list[str]) -> Iterator[tuple[int, dict[str, 
                     raise ImportFileError(path, reader.line_num, "wrong number of fields")
                 yield reader.line_num, row
         except UnicodeDecodeError:
-            raise _not_text(path, "utf-8") from None
+            raise not_text_error(path, "utf-8") from None
 
 
 def _separated_rows(path: Path, separator: str, fields: int, encoding: str) -> Iterator[tuple[int, list[str]]]:
@@ -61,21 +62,7 @@ def _separated_rows(path: Path, separator: str, fields: int, encoding: str) -> I
                     raise ImportFileError(path, line_number, f"expected {fields} fields separated by {separator!r}")
                 yield line_number, parts
         except UnicodeDecodeError:
-            raise _not_text(path, encoding) from None
-
-
-def _not_text(path: Path, encoding: str) -> ImportFileError:
-    """The error for a file that is not `encoding` text, naming the line of the first bad byte (the
-    text reader decodes ahead in chunks, so only the raw bytes tell the line)."""
-    raw = path.read_bytes()
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        return ImportFileError(
-            path, line, f"not valid {encoding} text (byte 0x{raw[exc.start]:02x}); save it as {encoding}"
-        )
-    return ImportFileError(path, None, f"not valid {encoding} text")
+            raise not_text_error(path, encoding) from None
 
 
 def detect_layout(folder: Path) -> str:

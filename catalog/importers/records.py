@@ -100,3 +100,17 @@ def parse_int(raw: str, what: str, path: Path | str, line: int) -> int:
     if not low <= value <= high:
         raise ImportFileError(path, line, f"{what} {raw} is out of range ({low} to {high})")
     return value
+
+
+def not_text_error(path: Path, encoding: str) -> ImportFileError:
+    """The error for a file that is not `encoding` text, naming the line of the first bad byte (the
+    text reader decodes ahead in chunks, so only the raw bytes tell the line)."""
+    raw = path.read_bytes()
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return ImportFileError(
+            path, line, f"not valid {encoding} text (byte 0x{raw[exc.start]:02x}); save it as {encoding}"
+        )
+    return ImportFileError(path, None, f"not valid {encoding} text")

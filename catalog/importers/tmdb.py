@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
 
-from catalog.importers.records import CreditRecord, ImportFileError, MovieRecord, parse_int
+from catalog.importers.records import CreditRecord, ImportFileError, MovieRecord, not_text_error, parse_int
 
 TOP_CAST = 10
 WRITER_JOBS = {"Screenplay", "Writer", "Author", "Novel"}
@@ -29,18 +30,53 @@ def _json_list(raw: str, path: Path, line: int, column: str) -> list[dict]:
     return value
 
 
+def _objects(raw: str, path: Path, line: int, column: str) -> list[dict]:
+    """A JSON list of objects (genres, keywords, cast, crew); anything else is refused."""
+    items = _json_list(raw, path, line, column)
+    if not all(isinstance(item, dict) for item in items):
+        raise ImportFileError(path, line, f"column {column} must be a JSON list of objects")
+    return items
+
+
+def _names_of(raw: str, path: Path, line: int, column: str) -> list[str]:
+    """The "name" of every object in a JSON list: [{"id": 16, "name": "Animation"}] -> ["Animation"]."""
+    names = [item.get("name") for item in _objects(raw, path, line, column)]
+    if not all(isinstance(name, str) for name in names):
+        raise ImportFileError(path, line, f'column {column}: every entry needs a text "name"')
+    return [name.strip()[:255] for name in names if name.strip()]
+
+
+def _text(value) -> str:
+    """A JSON value shown as text only if it is text (a character name, a job)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _optional_number(raw: str, kind, path: Path, line: int, column: str):
     if not raw.strip():
         return None
     try:
-        return kind(float(raw))
-    except ValueError:
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError
+        return kind(value)
+    except (ValueError, OverflowError):
         raise ImportFileError(path, line, f"{column} {raw!r} is not a number") from None
 
 
 def read_tmdb_csv(movies_path: Path, credits_path: Path | None = None) -> list[MovieRecord]:
     movies_path = Path(movies_path)
     records: dict[int, MovieRecord] = {}
+    for read, path in ((_read_tmdb_movies, movies_path), (_read_tmdb_credits, credits_path)):
+        if path is None:
+            continue
+        try:
+            read(Path(path), records)
+        except UnicodeDecodeError:
+            raise not_text_error(Path(path), "utf-8") from None
+    return list(records.values())
+
+
+def _read_tmdb_movies(movies_path: Path, records: dict[int, MovieRecord]) -> None:
     with movies_path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         required = ["id", "title", "overview", "genres", "release_date"]
@@ -49,8 +85,10 @@ def read_tmdb_csv(movies_path: Path, credits_path: Path | None = None) -> list[M
             raise ImportFileError(movies_path, 1, f"missing column(s) {', '.join(missing)}")
         for row in reader:
             line = reader.line_num
-            if None in row:
-                raise ImportFileError(movies_path, line, "wrong number of fields")
+            if None in row or None in row.values():  # more fields than the header, or fewer
+                raise ImportFileError(
+                    movies_path, line, f"wrong number of fields (the header has {len(reader.fieldnames)})"
+                )
             tmdb_id = parse_int(row["id"], "id", movies_path, line)
             release = (row.get("release_date") or "").strip()
             year = parse_int(release[:4], "release_date year", movies_path, line) if release else None
@@ -59,17 +97,14 @@ def read_tmdb_csv(movies_path: Path, credits_path: Path | None = None) -> list[M
                 title=row["title"].strip(),
                 year=year,
                 tmdb_id=tmdb_id,
-                genres=[g["name"] for g in _json_list(row["genres"], movies_path, line, "genres")],
+                genres=_names_of(row["genres"], movies_path, line, "genres"),
                 overview=(row.get("overview") or "").strip(),
                 tagline=(row.get("tagline") or "").strip(),
-                keywords=[k["name"] for k in _json_list(row.get("keywords") or "", movies_path, line, "keywords")],
+                keywords=_names_of(row.get("keywords") or "", movies_path, line, "keywords"),
                 runtime=runtime or None,
                 popularity=_optional_number(row.get("popularity") or "", float, movies_path, line, "popularity"),
             )
             records[tmdb_id].original_title = (row.get("original_title") or "").strip()
-    if credits_path is not None:
-        _read_tmdb_credits(Path(credits_path), records)
-    return list(records.values())
 
 
 def _read_tmdb_credits(path: Path, records: dict[int, MovieRecord]) -> None:
@@ -80,24 +115,35 @@ def _read_tmdb_credits(path: Path, records: dict[int, MovieRecord]) -> None:
             raise ImportFileError(path, 1, f"missing column(s) {', '.join(missing)}")
         for row in reader:
             line = reader.line_num
+            if None in row or None in row.values():  # more fields than the header, or fewer
+                raise ImportFileError(path, line, f"wrong number of fields (the header has {len(reader.fieldnames)})")
             record = records.get(parse_int(row["movie_id"], "movie_id", path, line))
             if record is None:
                 continue  # credits for a film the movies file does not have: nothing to attach to
             credits = []
-            for member in _json_list(row["crew"], path, line, "crew"):
-                job = member.get("job")
+            for member in _objects(row["crew"], path, line, "crew"):
+                job, name = _text(member.get("job")), _text(member.get("name"))
                 role = "director" if job == "Director" else "writer" if job in WRITER_JOBS else None
-                if role and member.get("name"):
-                    credits.append(CreditRecord(member["name"], role, 0, "", member.get("id")))
-            cast = sorted(_json_list(row["cast"], path, line, "cast"), key=lambda m: m.get("order", 0))
+                if role and name:
+                    credits.append(CreditRecord(name[:255], role, 0, "", _person_id(member)))
+            cast = sorted(_objects(row["cast"], path, line, "cast"), key=_billing)
             for order, member in enumerate(cast[:TOP_CAST]):
-                if member.get("name"):
-                    credits.append(
-                        CreditRecord(
-                            member["name"], "cast", order, (member.get("character") or "")[:255], member.get("id")
-                        )
-                    )
+                name = _text(member.get("name"))
+                if name:
+                    character = _text(member.get("character"))[:255]
+                    credits.append(CreditRecord(name[:255], "cast", order, character, _person_id(member)))
             record.credits = credits
+
+
+def _billing(member: dict) -> float:
+    """A cast member's place in the billing; members without a usable "order" come last."""
+    order = member.get("order")
+    return order if isinstance(order, int | float) and math.isfinite(order) else math.inf
+
+
+def _person_id(member: dict) -> int | None:
+    person_id = member.get("id")
+    return person_id if isinstance(person_id, int) and 0 < person_id < 2**31 else None
 
 
 def read_omdb_sqlite(path: Path) -> list[MovieRecord]:

@@ -49,10 +49,10 @@ def test_a_malformed_file_is_read_or_refused_with_file_line_and_reason(tmp_path_
     header = HEADERS[name][choice % len(HEADERS[name])]
     (folder / name).write_bytes(newline.join([header, *lines]) + newline)
     CHECKED["files"] += 1
-    figure("malformed import files, each read or refused", CHECKED["files"])
+    figure("malformed MovieLens files, each read or refused", CHECKED["files"])
     try:
         read_movielens_folder(folder)
     except ImportFileError as error:
         CHECKED["refused"] += 1
-        figure("  of which refused with file, line and reason", CHECKED["refused"])
+        figure("  MovieLens files refused with file, line, reason", CHECKED["refused"])
         assert re.match(r"^\S+\.csv(, line \d+)?: \S", str(error)), str(error)
