@@ -17,7 +17,7 @@ TEST_ENV := CINEMATCH_VAR_DIR=$(CURDIR)/var/test EMBEDDED_PG_PORT=54339 EMBEDDED
 
 FEED_MODEL ?= ease
 
-.PHONY: setup run serve stop worker worker-start worker-stop beat services test test-fast check lint bench clean-test browser
+.PHONY: setup run serve stop worker worker-start worker-stop beat services test test-fast check lint bench bench-scale clean-test browser
 
 setup: $(STAMP)
 
@@ -61,6 +61,13 @@ bench: setup
 	@bash scripts/ensure-debian-packages.sh wrk wrk
 	$(PY) manage.py services up
 	$(PY) manage.py bench
+
+# The cost curve against data size on synthetic ml-25m-shaped data (not part of make test; the 10M
+# and 25M sizes take hours): SCALE_SIZES=100k,1M,10M,25M make bench-scale
+SCALE_SIZES ?= 100k,1M
+bench-scale: setup
+	$(PY) manage.py services up
+	$(PY) manage.py bench_scale --sizes $(SCALE_SIZES)
 
 # One worker per queue, so a long GPU-queue job (embedding the catalog, fine-tuning) never delays the
 # quick CPU-queue ones (feed refreshes after a rating) or the language jobs a person is waiting for

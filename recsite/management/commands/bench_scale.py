@@ -1,0 +1,156 @@
+"""`python manage.py bench_scale --sizes 100k,1M [--steps ...] [--seed 42] [--keep]` (make bench-scale)
+
+The cost curve of the platform against data size. For each size it writes a synthetic ml-25m-shaped
+folder (manage.py synthetic_movielens), creates a database of its own on the same Postgres
+(<name>_scale_<size>, dropped at the end unless --keep), and runs each step as the operator would,
+as its own `manage.py` process with one BLAS thread: migrate, import_movielens (the real importer),
+train svd, train ease, refresh_feeds (every user's feed) and, with --steps ...,embed, the
+catalogue's embeddings. Each step's wall time and peak memory (the process's maximum resident set,
+from wait4) go into a table, var/bench-scale/results.json, and a log-log plot of cost against size
+(var/bench-scale/cost.png). A step that fails ends that size; the table says which and why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from training.engine.synthetic.movielens import parse_size
+
+STEPS = ("generate", "migrate", "import", "train_svd", "train_ease", "refresh_feeds", "embed")
+DEFAULT_STEPS = STEPS[:-1]  # embedding 60,000 movies on CPU takes hours: opt in
+COMMANDS = {
+    "migrate": ["migrate", "--noinput", "--verbosity", "0"],
+    "import": ["import_movielens", "{folder}", "--name", "synthetic"],
+    "train_svd": ["train", "svd"],
+    "train_ease": ["train", "ease"],
+    "refresh_feeds": ["refresh_feeds"],
+    "embed": ["embed"],
+}
+
+
+class Command(BaseCommand):
+    help = "Measure import, training, feed refresh (and embedding) at several data sizes."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sizes", default="100k,1M", help="comma-separated: 100k,1M,10M,25M")
+        parser.add_argument("--steps", default=",".join(DEFAULT_STEPS), help=f"from {','.join(STEPS)}")
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--keep", action="store_true", help="keep each size's database afterwards")
+
+    def handle(self, *args, sizes: str, steps: str, seed: int, keep: bool, **options):
+        try:
+            counts = [(label.strip(), parse_size(label)) for label in sizes.split(",") if label.strip()]
+        except ValueError as exc:
+            raise CommandError(f"--sizes: {exc}") from exc
+        chosen = [step.strip() for step in steps.split(",") if step.strip()]
+        unknown = sorted(set(chosen) - set(STEPS))
+        if unknown:
+            raise CommandError(f"--steps: unknown {', '.join(unknown)}; choose from {', '.join(STEPS)}")
+        out = settings.VAR_DIR / "bench-scale"
+        out.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(f"protocol: synthetic ml-25m-shaped data (seed {seed}); each step a separate "
+                          "manage.py process, OMP/MKL threads 1; wall time and peak RSS of that process")  # fmt: skip
+        rows = []
+        for label, count in counts:
+            rows += self._one_size(label, count, chosen, seed, keep, out)
+            (out / "results.json").write_text(json.dumps(rows, indent=1))
+        self._table(rows)
+        self._plot(rows, out / "cost.png")
+        self.stdout.write(f"results: {out / 'results.json'}, plot: {out / 'cost.png'}")
+
+    def _one_size(self, label: str, count: int, steps: list[str], seed: int, keep: bool, out: Path) -> list[dict]:
+        folder = settings.VAR_DIR / "datasets" / "synthetic-movielens" / f"{label.lower()}-seed{seed}"
+        database = f"{settings.DATABASES['default']['NAME']}_scale_{label.lower().replace('.', '_')}"
+        env = self._environment(database, out / label.lower())
+        rows = []
+        self._recreate_database(database)
+        try:
+            for step in steps:
+                if step == "generate":
+                    command = ["synthetic_movielens", "--ratings", label, "--seed", str(seed), "--out", str(folder)]
+                else:
+                    command = [part.format(folder=folder) for part in COMMANDS[step]]
+                self.stdout.write(f"[{label}] {step}: manage.py {' '.join(command)}")
+                row = {"size": label, "ratings": count, "step": step, **_measure(command, env)}
+                rows.append(row)
+                self.stdout.write(f"[{label}] {step}: {row['seconds']:.1f} s, peak {row['peak_mib']:.0f} MiB"
+                                  + ("" if row["ok"] else f", FAILED: {row['error']}"))  # fmt: skip
+                if not row["ok"]:
+                    break
+        finally:
+            if not keep:
+                self._drop_database(database)
+        return rows
+
+    def _environment(self, database: str, folder: Path) -> dict:
+        db = settings.DATABASES["default"]
+        redis_db = settings.REDIS_URL.rsplit("/", 1)[0] + "/7"  # its own Redis db: feed caches keyed by user id
+        return dict(
+            os.environ,
+            DATABASE_URL=f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{database}",
+            REDIS_URL=redis_db,
+            CINEMATCH_MODEL_DIR=str(folder / "models"),
+            OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", HF_HUB_OFFLINE="1",
+        )  # fmt: skip
+
+    def _admin_connection(self):
+        db = settings.DATABASES["default"]
+        return psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db.get("PASSWORD") or None,
+                               dbname="postgres", autocommit=True)  # fmt: skip
+
+    def _recreate_database(self, name: str) -> None:
+        self._drop_database(name)
+        with self._admin_connection() as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+    def _drop_database(self, name: str) -> None:
+        with self._admin_connection() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _table(self, rows: list[dict]) -> None:
+        self.stdout.write(f"\n{'size':>6} {'ratings':>11} {'step':<14} {'wall s':>9} {'peak MiB':>9}  ")
+        for row in rows:
+            status = "" if row["ok"] else f"FAILED ({row['error']})"
+            self.stdout.write(f"{row['size']:>6} {row['ratings']:>11,} {row['step']:<14} {row['seconds']:>9.1f} "
+                              f"{row['peak_mib']:>9.0f}  {status}")  # fmt: skip
+
+    def _plot(self, rows: list[dict], path: Path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(figsize=(7, 4.5))
+        for step in dict.fromkeys(row["step"] for row in rows):
+            points = [(row["ratings"], row["seconds"]) for row in rows if row["step"] == step and row["ok"]]
+            if points:
+                axes.plot(*zip(*points, strict=True), marker="o", label=step)
+        axes.set(xscale="log", yscale="log", xlabel="ratings", ylabel="wall seconds", title="Cost against size")
+        axes.grid(True, which="both", alpha=0.3)
+        axes.legend(fontsize=8)
+        figure.tight_layout()
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+
+
+def _measure(command: list[str], env: dict) -> dict:
+    """Run `manage.py command` to the end; its wall time and peak resident memory (wait4's rusage)."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "manage.py", *command], env=env, cwd=settings.BASE_DIR,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    ok = process.returncode == 0
+    error = "" if ok else (output.strip().splitlines() or [f"exit {process.returncode}"])[-1][:200]
+    return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1), "ok": ok, "error": error}
