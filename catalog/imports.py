@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+import pandas as pd
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from tqdm import tqdm
 
-from catalog.importers.records import Dataset, MovieRecord
+from catalog.importers.records import Dataset, MovieRecord, RatingColumns, rating_columns
 from catalog.importers.titles import TitleYearIndex
-from catalog.models import Credit, Genre, ImportRun, Movie, Person, Profile, Rating, Tag, TaggedMovie
+from catalog.models import Credit, Genre, ImportRun, Movie, Person, Profile, Tag, TaggedMovie
 from catalog.services import movie_stats_refresh
 
 BATCH = 5000
@@ -58,11 +60,12 @@ def dataset_import(*, dataset: Dataset, fingerprint: str = "", progress: bool = 
             for record, movie_id in zip(dataset.movies, movie_ids, strict=True)
             if getattr(record, dataset.item_key) is not None
         }
-        user_ids = {record.user_id for record in dataset.ratings} | {record.user_id for record in dataset.tags}
+        ratings = rating_columns(dataset.ratings)
+        user_ids = set(np.unique(ratings.user_ids).tolist()) | {record.user_id for record in dataset.tags}
         user_map = _users_ensure(dataset.name, sorted(user_ids), result)
-        _ratings_upsert(dataset, item_to_movie, user_map, result, progress)
+        _ratings_upsert(ratings, item_to_movie, user_map, result, progress)
         _tags_upsert(dataset, item_to_movie, user_map, result)
-        movie_stats_refresh(movie_ids=set(item_to_movie.values()) if dataset.ratings else set())
+        movie_stats_refresh(movie_ids=set(item_to_movie.values()) if len(ratings) else set())
         ImportRun.objects.create(source=dataset.name, fingerprint=fingerprint, stats=asdict(result))
     return result
 
@@ -194,22 +197,46 @@ def _timestamp(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def _ratings_upsert(dataset, item_to_movie, user_map, result: ImportResult, progress: bool) -> None:
-    # A file may rate the same movie twice for one user; the latest rating wins.
-    latest = {}
-    for record in sorted(dataset.ratings, key=lambda r: r.timestamp):
-        latest[(record.user_id, record.item_id)] = record
-    records = list(latest.values())
-    for start in tqdm(range(0, len(records), BATCH), desc="ratings", unit="batch", disable=not progress):
-        batch = [
-            Rating(user_id=user_map[r.user_id], movie_id=item_to_movie[r.item_id], value=r.value,
-                   rated_at=_timestamp(r.timestamp))
-            for r in records[start : start + BATCH]
-        ]  # fmt: skip
-        Rating.objects.bulk_create(
-            batch, update_conflicts=True, unique_fields=["user", "movie"], update_fields=["value", "rated_at"]
+COPY_CHUNK = 500_000  # rows per COPY write: bounded memory for the text of one chunk
+
+
+def _ratings_upsert(ratings: RatingColumns, item_to_movie, user_map, result: ImportResult, progress: bool) -> None:
+    """Every rating in with COPY into a temporary table and one INSERT ... ON CONFLICT: a re-import
+    updates values in place. A file may rate the same movie twice for one user; the latest wins."""
+    order = np.lexsort((ratings.timestamps, ratings.item_ids, ratings.user_ids))  # stable: a later line wins a tie
+    users, items = ratings.user_ids[order], ratings.item_ids[order]
+    last_of_pair = np.ones(len(order), dtype=bool)
+    last_of_pair[:-1] = (users[1:] != users[:-1]) | (items[1:] != items[:-1])
+    keep = order[last_of_pair]
+    user_pks = _lookup(user_map, ratings.user_ids[keep])
+    movie_pks = _lookup(item_to_movie, ratings.item_ids[keep])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE rating_import (user_id integer, movie_id integer, value numeric(2, 1), "
+            "epoch bigint) ON COMMIT DROP"
         )
-    result.ratings_written = len(records)
+        with cursor.copy("COPY rating_import (user_id, movie_id, value, epoch) FROM STDIN") as copy:
+            for start in tqdm(range(0, len(keep), COPY_CHUNK), desc="ratings", unit="chunk", disable=not progress):
+                part = slice(start, start + COPY_CHUNK)
+                rows = keep[part]
+                chunk = pd.DataFrame({"u": user_pks[part], "m": movie_pks[part], "v": ratings.values[rows],
+                                      "t": ratings.timestamps[rows]})  # fmt: skip
+                copy.write(chunk.to_csv(sep="\t", header=False, index=False, float_format="%.1f"))
+        cursor.execute(
+            "INSERT INTO catalog_rating (user_id, movie_id, value, rated_at) "
+            "SELECT user_id, movie_id, value, to_timestamp(epoch) FROM rating_import "
+            "ON CONFLICT (user_id, movie_id) DO UPDATE SET value = EXCLUDED.value, rated_at = EXCLUDED.rated_at"
+        )
+        cursor.execute("DROP TABLE rating_import")
+    result.ratings_written = len(keep)
+
+
+def _lookup(mapping: dict[int, int], keys: np.ndarray) -> np.ndarray:
+    """mapping[key] for every key, vectorised (every key is in the mapping: the readers checked)."""
+    known = np.fromiter(mapping.keys(), np.int64, len(mapping))
+    targets = np.fromiter(mapping.values(), np.int64, len(mapping))
+    order = np.argsort(known)
+    return targets[order][np.searchsorted(known[order], keys)]
 
 
 def _tags_upsert(dataset, item_to_movie, user_map, result: ImportResult) -> None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from catalog.importers.records import (
+    ID_LIMITS,
     Dataset,
     ImportFileError,
     MovieRecord,
+    RatingColumns,
     RatingRecord,
     TagRecord,
     not_text_error,
@@ -109,19 +115,9 @@ def _read_csv_layout(folder: Path, name: str) -> Dataset:
 
     path = folder / "ratings.csv"
     files.append(path)
-    ratings = []
-    for line, row in _csv_rows(path, ["userId", "movieId", "rating", "timestamp"]):
-        movie_id = parse_int(row["movieId"], "movieId", path, line)
-        if movie_id not in movies:
-            raise ImportFileError(path, line, f"movieId {movie_id} is not in movies.csv")
-        ratings.append(
-            RatingRecord(
-                user_id=parse_int(row["userId"], "userId", path, line),
-                item_id=movie_id,
-                value=parse_rating_value(row["rating"], path, line),
-                timestamp=parse_int(row["timestamp"], "timestamp", path, line),
-            )
-        )
+    ratings = _ratings_csv_fast(path, movies)
+    if ratings is None:
+        ratings = RatingColumns.from_records(list(_ratings_csv_checked(path, movies)))
 
     tags = []
     path = folder / "tags.csv"
@@ -142,6 +138,49 @@ def _read_csv_layout(folder: Path, name: str) -> Dataset:
                     )
                 )
     return Dataset(name=name, movies=list(movies.values()), ratings=ratings, tags=tags, files=files)
+
+
+RATING_COLUMNS = ["userId", "movieId", "rating", "timestamp"]
+
+
+def _ratings_csv_fast(path: Path, movies: dict[int, MovieRecord]) -> RatingColumns | None:
+    """ratings.csv read by pandas' C parser and checked as columns: ml-25m's 25 million lines in
+    seconds. None when anything is off; the line-by-line reader then names the line and the reason."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a malformed file may warn on its way to the checked reader
+        try:
+            frame = pd.read_csv(path, usecols=RATING_COLUMNS, encoding="utf-8", engine="c",
+                                dtype={"userId": np.int64, "movieId": np.int64, "rating": np.float64,
+                                       "timestamp": np.int64})  # fmt: skip
+        except (ValueError, OverflowError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            return None
+    if list(frame.columns[:4]) != RATING_COLUMNS or len(frame.columns) != len(RATING_COLUMNS):
+        return None
+    values = frame["rating"].to_numpy()
+    ids = frame[["userId", "movieId"]].to_numpy()
+    low, high = ID_LIMITS
+    valid = (
+        np.all((values >= 0.5) & (values <= 5.0) & (values * 2 == np.round(values * 2)))
+        and np.all((ids >= low) & (ids <= high))
+        and np.all(np.isin(frame["movieId"].to_numpy(), np.fromiter(movies, np.int64, len(movies))))
+    )
+    if not valid:
+        return None
+    return RatingColumns(user_ids=ids[:, 0].copy(), item_ids=ids[:, 1].copy(), values=values.astype(np.float32),
+                         timestamps=frame["timestamp"].to_numpy())  # fmt: skip
+
+
+def _ratings_csv_checked(path: Path, movies: dict[int, MovieRecord]) -> Iterator[RatingRecord]:
+    for line, row in _csv_rows(path, RATING_COLUMNS):
+        movie_id = parse_int(row["movieId"], "movieId", path, line)
+        if movie_id not in movies:
+            raise ImportFileError(path, line, f"movieId {movie_id} is not in movies.csv")
+        yield RatingRecord(
+            user_id=parse_int(row["userId"], "userId", path, line),
+            item_id=movie_id,
+            value=parse_rating_value(row["rating"], path, line),
+            timestamp=parse_int(row["timestamp"], "timestamp", path, line),
+        )
 
 
 def _read_ml1m(folder: Path, name: str) -> Dataset:

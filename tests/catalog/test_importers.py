@@ -62,6 +62,24 @@ def test_importing_the_same_folder_twice_changes_nothing(tmp_path):
     assert _table_counts() == before
 
 
+def test_a_rating_given_twice_keeps_the_latest_and_a_changed_file_updates_ratings_in_place(tmp_path):
+    twice = """
+userId,movieId,rating,timestamp
+1,1,2.0,964982703
+1,1,4.5,964990000
+1,6,3.0,964982224
+"""
+    _import(latest_small_folder(tmp_path / "small", ratings=twice))
+    user = Profile.objects.get(external_id=1).user
+    assert dict(Rating.objects.filter(user=user).values_list("movie__movielens_id", "value")) == {1: 4.5, 6: 3.0}
+    changed = twice.replace("1,6,3.0,964982224", "1,6,1.5,964999999")
+    _import(latest_small_folder(tmp_path / "small", ratings=changed), "--force")
+    rows = Rating.objects.filter(user=user)
+    assert dict(rows.values_list("movie__movielens_id", "value")) == {1: 4.5, 6: 1.5}
+    assert rows.get(movie__movielens_id=6).rated_at.timestamp() == 964999999
+    assert Movie.objects.get(movielens_id=6).rating_mean == 1.5  # the stats follow
+
+
 def test_ml1m_layout_imports_with_integer_ratings_and_normalised_genres(tmp_path):
     _import(ml1m_folder(tmp_path / "ml-1m"))
     toy = Movie.objects.get(movielens_id=1)

@@ -341,7 +341,8 @@ def test_kill_9_of_a_worker_mid_run(stack, make_user, make_movie, drill_redis):
     client = Celery(broker=drill_redis.url, backend=drill_redis.url, set_as_current=False)
     # A fit that would take hours: it is running when the worker dies.
     run = training_run_create(kind="svdpp", parameters={"epochs": 10**7}, dispatch=False)
-    client.send_task("workers.training_run", args=[run.pk], queue="default")
+    sender = Celery(broker=drill_redis.url, set_as_current=False)  # no result to wait for: no backend
+    sender.send_task("workers.training_run", args=[run.pk], queue="default")
     fitting = TrainingRun.objects.filter(pk=run.pk, status="running", progress__gte=10)
     first_beat = _wait_for(lambda: fitting.values_list("heartbeat_at", flat=True).first(), 120, "the fit to start")
     _wait_for(lambda: TrainingRun.objects.get(pk=run.pk).heartbeat_at > first_beat, 60, "a heartbeat during the fit")
