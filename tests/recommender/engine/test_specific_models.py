@@ -109,6 +109,15 @@ def test_ease_min_item_count_leaves_rare_items_out(block_data):
     assert model.recommend_for_ratings([999], [5.0], k=3) == model.recommend(123_456, k=3)  # nothing known
 
 
+def test_ease_max_items_keeps_the_most_rated_items():
+    # Item n is rated by n users: a cap of 3 keeps items 4, 5 and 6.
+    data = Interactions.from_rows([(user, item, 4.0) for item in range(1, 7) for user in range(item)])
+    model = EASE(EASEConfig(lam=1.0, max_items=3)).fit(data)
+    assert sorted(model.item_ids.tolist()) == [4, 5, 6] and model.weights.shape == (3, 3)
+    with pytest.raises(ValueError, match="max_items"):
+        EASEConfig(max_items=1)
+
+
 def test_top_k_breaks_ties_by_position_and_never_returns_excluded():
     scores = np.array([1.0, 3.0, 3.0, -np.inf, 2.0, 3.0], dtype=np.float32)
     assert top_k(scores, 3).tolist() == [1, 2, 5]
