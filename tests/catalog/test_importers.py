@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, transaction
 
 from catalog.importers.join import join_movies
 from catalog.importers.movielens import read_movielens_folder
@@ -259,3 +259,25 @@ def test_omdb_cast_listed_alphabetically_is_ordered_by_how_widely_each_actors_fi
     heat = next(record for record in read_omdb_sqlite(path) if record.title == "Heat")
     cast = [credit.name for credit in sorted(heat.credits, key=lambda c: c.order) if credit.role == "cast"]
     assert cast == ["Robert De Niro", "Al Pacino", "Val Kilmer", "Danny Trejo"]
+
+
+def _rating_schema() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'catalog_rating'::regclass"
+        )
+        constraints = set(cursor.fetchall())
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'catalog_rating'")
+        return constraints | set(cursor.fetchall())
+
+
+def test_a_bulk_load_rebuilds_every_index_and_foreign_key_it_set_aside(tmp_path, monkeypatch):
+    from catalog import imports
+
+    monkeypatch.setattr(imports, "BULK_LOAD_MIN_ROWS", 1)  # the path a large import takes, on small files
+    before = _rating_schema()
+    _import(latest_small_folder(tmp_path / "small"))
+    assert Rating.objects.count() == 5 and _rating_schema() == before
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:  # the keys hold again
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("INSERT INTO catalog_rating (user_id, movie_id, value, rated_at) VALUES (999999, 1, 4, now())")
