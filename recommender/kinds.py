@@ -64,8 +64,11 @@ _CF_KINDS = (
     _cf("popularity", "Popularity", {"min_rating": None}),
     _cf("svd", "SVD (Surprise)", {"factors": 100, "epochs": 20, "lr": 0.005, "reg": 0.02, "seed": 0}),
     _cf("svdpp", "SVD++ (Surprise)", {"factors": 20, "epochs": 20, "lr": 0.007, "reg": 0.02, "seed": 0}),
-    _cf("ease", "EASE (top-N)", {"lam": 500.0, "min_item_count": 10, "max_items": 20_000, "weighting": "binary",
-                                 "min_rating": None}),
+    _cf(
+        "ease",
+        "EASE (top-N)",
+        {"lam": 500.0, "min_item_count": 10, "max_items": 20_000, "weighting": "binary", "min_rating": None},
+    ),
 )
 
 _LANGUAGE_KINDS = (

@@ -217,7 +217,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 # a training run goes to its kind's queue instead (recommender/kinds.py).
 _DEFAULT_QUEUE_TASKS = (
     *("health_check", "movie_stats_refresh", "training_run", "training_schedule", "training_runs_reap"),
-    *("feed_refresh_request", "feed_refresh_user", "feed_refresh_all"),
+    *("feed_refresh_request", "feed_refresh_user", "feed_refresh_all", "feed_refresh_users"),
 )
 _GPU_QUEUE_TASKS = ("embeddings_refresh", "descriptions_enrich")
 _INTERACTIVE_QUEUE_TASKS = ("preference_suggestion", "similar_reasons")

@@ -80,7 +80,17 @@ def feed_refresh_user_task(user_id: int) -> int:
 
 @shared_task(name="workers.feed_refresh_all", acks_late=True)
 def feed_refresh_all_task(version_id: int) -> int:
-    return feeds.feed_refresh_all(version_id=version_id)
+    """Split a full refresh into chunks any default worker can take, so N workers take 1/N of the
+    time. Returns the number of chunks queued (a redelivery queues them again: each is idempotent)."""
+    chunks = feeds.feed_refresh_user_chunks()
+    for chunk in chunks:
+        enqueue("workers.feed_refresh_users", args=[version_id, chunk])
+    return len(chunks)
+
+
+@shared_task(name="workers.feed_refresh_users", acks_late=True)
+def feed_refresh_users_task(version_id: int, user_ids: list[int]) -> int:
+    return feeds.feed_refresh_users(version_id=version_id, user_ids=user_ids)
 
 
 @shared_task(name="workers.embeddings_refresh", acks_late=True)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.changes import user_generation_bump
@@ -68,29 +68,64 @@ def _recent_co_ratings(version_id: int) -> CoRatings:
     return cached[2]
 
 
+REFRESH_CHUNK_USERS = 1000  # users per chunk task: about half a minute of a worker at 25M ratings
+
+
+def feed_refresh_user_chunks(*, chunk: int = REFRESH_CHUNK_USERS) -> list[list[int]]:
+    """Everyone a full refresh writes, in chunks, each user in exactly one: raters, then people who
+    wrote what they like but rated nothing yet."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT user_id FROM catalog_rating ORDER BY user_id")
+        raters = [row[0] for row in cursor.fetchall()]
+    writers = sorted(set(written_preferences().values_list("user_id", flat=True)) - set(raters))
+    everyone = raters + writers
+    return [everyone[start : start + chunk] for start in range(0, len(everyone), chunk)]
+
+
 def feed_refresh_all(*, version_id: int, progress=None) -> int:
-    """Refresh every rater's feed after a promotion. Returns the number of feeds written."""
+    """Refresh every feed in this process, chunk by chunk (a worker spreads the chunks instead:
+    workers.feed_refresh_all). Returns the number of feeds written."""
+    if not _still_serving(version_id):
+        return 0
+    chunks = feed_refresh_user_chunks()
+    co_ratings = CoRatings(ratings_interactions())  # one fresh read for the whole refresh
+    written = 0
+    for chunk in chunks:
+        written += feed_refresh_users(version_id=version_id, user_ids=chunk, co_ratings=co_ratings)
+        if progress:
+            progress(written, sum(map(len, chunks)))
+    return written
+
+
+def feed_refresh_users(*, version_id: int, user_ids: list[int], co_ratings: CoRatings | None = None) -> int:
+    """Refresh these users' feeds (one chunk of a full refresh). Their own ratings are read now;
+    the co-rating matrix behind the reasons may be a few minutes old (_recent_co_ratings)."""
+    serving = _still_serving(version_id)
+    if not serving:
+        return 0
+    version, model = serving
+    co_ratings = co_ratings or _recent_co_ratings(version.pk)
+    as_of = timezone.now()  # before the read: a rating made during the refresh counts as "after"
+    ratings = ratings_interactions(user_ids=user_ids)
+    order = np.argsort(ratings.user_ids, kind="stable")
+    raters, starts = np.unique(ratings.user_ids[order], return_index=True)
+    bounds = [*starts.tolist(), len(order)]
+    for n, user_id in enumerate(raters.tolist()):
+        _feed_write(user_id, ratings.take(order[bounds[n] : bounds[n + 1]]), as_of, version, model, co_ratings)
+    unrated = sorted(set(user_ids) - set(raters.tolist()))
+    writers = set(written_preferences().filter(user_id__in=unrated).values_list("user_id", flat=True))
+    for user_id in unrated:
+        if user_id in writers:  # wrote what they like but rated nothing yet
+            _words_feed_write(user_id, Interactions.empty(), as_of, version)
+    return len(raters) + len(writers)
+
+
+def _still_serving(version_id: int):
     serving = serving_model(settings.FEED_MODEL_KIND)
     if serving is None or serving[0].pk != version_id:
         logger.info("version %s no longer serves the feed; skipping the refresh", version_id)
-        return 0
-    version, model = serving
-    as_of = timezone.now()
-    everything = ratings_interactions()
-    co_ratings = CoRatings(everything)
-    order = np.argsort(everything.user_ids, kind="stable")
-    users, starts = np.unique(everything.user_ids[order], return_index=True)
-    writers = sorted(set(written_preferences().values_list("user_id", flat=True)) - set(users.tolist()))
-    bounds = list(starts) + [len(order)]
-    for n, user_id in enumerate(users.tolist()):
-        _feed_write(user_id, everything.take(order[bounds[n] : bounds[n + 1]]), as_of, version, model, co_ratings)
-        if progress:
-            progress(n + 1, len(users) + len(writers))
-    for n, user_id in enumerate(writers):  # wrote what they like but rated nothing yet
-        _words_feed_write(user_id, Interactions.empty(), as_of, version)
-        if progress:
-            progress(len(users) + n + 1, len(users) + len(writers))
-    return len(users) + len(writers)
+        return None
+    return serving
 
 
 def _feed_write(user_id: int, ratings, as_of, version: ModelVersion, model, co_ratings: CoRatings) -> UserFeed:
