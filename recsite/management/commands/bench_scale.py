@@ -32,7 +32,7 @@ COMMANDS = {
     "import": ["import_movielens", "{folder}", "--name", "synthetic"],
     "train_svd": ["train", "svd"],
     "train_ease": ["train", "ease"],
-    "refresh_feeds": ["refresh_feeds"],
+    "refresh_feeds": ["refresh_feeds", "--processes", "{processes}"],
     "embed": ["embed"],
 }
 
@@ -45,8 +45,10 @@ class Command(BaseCommand):
         parser.add_argument("--steps", default=",".join(DEFAULT_STEPS), help=f"from {','.join(STEPS)}")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--keep", action="store_true", help="keep each size's database afterwards")
+        parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                            help="processes sharing the feed refresh, as workers would (default: cores)")  # fmt: skip
 
-    def handle(self, *args, sizes: str, steps: str, seed: int, keep: bool, **options):
+    def handle(self, *args, sizes: str, steps: str, seed: int, keep: bool, processes: int, **options):
         try:
             counts = [(label.strip(), parse_size(label)) for label in sizes.split(",") if label.strip()]
         except ValueError as exc:
@@ -57,17 +59,19 @@ class Command(BaseCommand):
             raise CommandError(f"--steps: unknown {', '.join(unknown)}; choose from {', '.join(STEPS)}")
         out = settings.VAR_DIR / "bench-scale"
         out.mkdir(parents=True, exist_ok=True)
-        self.stdout.write(f"protocol: synthetic ml-25m-shaped data (seed {seed}); each step a separate "
-                          "manage.py process, OMP/MKL threads 1; wall time and peak RSS of that process")  # fmt: skip
+        self.stdout.write(f"protocol: synthetic ml-25m-shaped data (seed {seed}); each step a separate manage.py "
+                          f"process, OMP/MKL threads 1 (the feed refresh shared by {processes} processes); wall "
+                          "time and peak RSS of that process (for the refresh, of its parent)")  # fmt: skip
         rows = []
         for label, count in counts:
-            rows += self._one_size(label, count, chosen, seed, keep, out)
+            rows += self._one_size(label, count, chosen, seed, keep, out, processes)
             (out / "results.json").write_text(json.dumps(rows, indent=1))
         self._table(rows)
         self._plot(rows, out / "cost.png")
         self.stdout.write(f"results: {out / 'results.json'}, plot: {out / 'cost.png'}")
 
-    def _one_size(self, label: str, count: int, steps: list[str], seed: int, keep: bool, out: Path) -> list[dict]:
+    def _one_size(self, label: str, count: int, steps: list[str], seed: int, keep: bool, out: Path,
+                  processes: int) -> list[dict]:  # fmt: skip
         folder = settings.VAR_DIR / "datasets" / "synthetic-movielens" / f"{label.lower()}-seed{seed}"
         database = f"{settings.DATABASES['default']['NAME']}_scale_{label.lower().replace('.', '_')}"
         env = self._environment(database, out / label.lower())
@@ -78,7 +82,7 @@ class Command(BaseCommand):
                 if step == "generate":
                     command = ["synthetic_movielens", "--ratings", label, "--seed", str(seed), "--out", str(folder)]
                 else:
-                    command = [part.format(folder=folder) for part in COMMANDS[step]]
+                    command = [part.format(folder=folder, processes=processes) for part in COMMANDS[step]]
                 self.stdout.write(f"[{label}] {step}: manage.py {' '.join(command)}")
                 row = {"size": label, "ratings": count, "step": step, **_measure(command, env)}
                 rows.append(row)
