@@ -246,6 +246,8 @@ MODEL_DIR = Path(env_str("CINEMATCH_MODEL_DIR", str(VAR_DIR / "models"))).resolv
 # The kind whose serving version fills the feed. EASE is the strong top-N model (see README, Evaluation).
 FEED_MODEL_KIND = env_choice("FEED_MODEL_KIND", "ease", {"popularity", "svd", "svdpp", "ease"})
 FEED_CANDIDATES = env_int("FEED_CANDIDATES", 200, minimum=10, maximum=2000)
+# Users per chunk of a full feed refresh: the chunks are tasks every default worker shares.
+FEED_REFRESH_CHUNK_USERS = env_int("FEED_REFRESH_CHUNK_USERS", 1000, minimum=1, maximum=100_000)
 # Free-text search: how many fused candidates the cross-encoder reads (0: none), and how deep
 # full-text search looks (recommender/selectors/free_text.py).
 SEARCH_CROSS_TOP_N = env_int("SEARCH_CROSS_TOP_N", 20, minimum=0, maximum=200)

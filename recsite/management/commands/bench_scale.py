@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -77,6 +78,7 @@ class Command(BaseCommand):
         env = self._environment(database, out / label.lower())
         rows = []
         self._recreate_database(database)
+        shutil.rmtree(out / label.lower() / "models", ignore_errors=True)  # a fresh database: fresh versions
         try:
             for step in steps:
                 if step == "generate":
