@@ -68,12 +68,10 @@ def _recent_co_ratings(version_id: int) -> CoRatings:
     return cached[2]
 
 
-REFRESH_CHUNK_USERS = 1000  # users per chunk task: about half a minute of a worker at 25M ratings
-
-
-def feed_refresh_user_chunks(*, chunk: int = REFRESH_CHUNK_USERS) -> list[list[int]]:
-    """Everyone a full refresh writes, in chunks, each user in exactly one: raters, then people who
-    wrote what they like but rated nothing yet."""
+def feed_refresh_user_chunks(*, chunk: int | None = None) -> list[list[int]]:
+    """Everyone a full refresh writes, in chunks (FEED_REFRESH_CHUNK_USERS), each user in exactly
+    one: raters, then people who wrote what they like but rated nothing yet."""
+    chunk = chunk or settings.FEED_REFRESH_CHUNK_USERS
     with connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT user_id FROM catalog_rating ORDER BY user_id")
         raters = [row[0] for row in cursor.fetchall()]
