@@ -44,6 +44,31 @@ def wsgi_in_test(db):
             signal.connect(close_old_connections)
 
 
+def client_for(user):
+    """A test client signed in as `user` (None: anonymous) that answers server errors instead of raising."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def callers(make_user) -> dict:
+    """The five kinds of caller the matrices walk with: anonymous (None), the owner of some private
+    data, another user, staff who may only view, and an admin."""
+    from django.contrib.auth.models import Permission
+
+    owner, other, viewer, admin = (make_user(name) for name in ("owner", "other", "viewer", "admin"))
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    return {"anonymous": None, "owner": owner, "other": other, "viewer": viewer, "admin": admin}
+
+
 @pytest.fixture
 def api_token(db, make_user, make_movie):
     """A signed-in caller who owns ratings, words and a "not interested" mark, on a small catalog."""

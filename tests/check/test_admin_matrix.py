@@ -8,14 +8,12 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
-from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Credit, Movie, Person, PreferenceSuggestion, Tag, TaggedMovie
 from catalog.preferences import not_interested_mark, preference_update
 from recommender.models import ModelVersion, TrainingRun
-from tests.check.conftest import figure
+from tests.check.conftest import client_for, figure
 
 pytestmark = [pytest.mark.check, pytest.mark.slow, pytest.mark.django_db]
 
@@ -23,16 +21,9 @@ STAFF_ONLY = ("anonymous", "owner", "other")
 
 
 @pytest.fixture
-def admin_world(make_user, serving_ease, broker):
+def admin_world(callers, serving_ease, broker):
     """The serving EASE world (ratings, a run, a version, feeds) plus one row of every other kind."""
-    owner, other = make_user("owner"), make_user("other")
-    viewer = make_user("viewer")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
-    root = make_user("root")
-    root.is_staff = root.is_superuser = True
-    root.save()
+    owner = callers["owner"]
     movie = Movie.objects.order_by("pk").first()
     Credit.objects.create(movie=movie, person=Person.objects.create(name="Ada Lumen"), role="director")
     TaggedMovie.objects.create(
@@ -41,7 +32,7 @@ def admin_world(make_user, serving_ease, broker):
     preference_update(user=owner, text="quiet harbour dramas")
     not_interested_mark(user=owner, movie=movie)
     PreferenceSuggestion.objects.create(user=owner, status="ready", text="harbours", favourite_movie_ids=[movie.id])
-    return {"anonymous": None, "owner": owner, "other": other, "viewer": viewer, "admin": root}
+    return callers
 
 
 def _admin_urls() -> list[tuple[str, object | None]]:
@@ -88,9 +79,7 @@ def test_every_admin_page_for_every_kind_of_caller(admin_world, broker):
     requests = server_errors = open_to_non_staff = 0
     problems = []
     for name, user in admin_world.items():
-        client = Client(raise_request_exception=False)
-        if user is not None:
-            client.force_login(user)
+        client = client_for(user)
         for url, model in urls:
             calls = [("get", {})]
             if name != "admin":  # the admin's own writes are tested in tests/test_admin.py

@@ -7,14 +7,13 @@ private pages ask anonymous callers to sign in; nothing private can be written a
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
 from catalog.models import Credit, Person, PreferenceSuggestion
 from catalog.preferences import not_interested_mark, preference_update
 from catalog.services import rating_upsert
-from tests.check.conftest import figure
+from tests.check.conftest import client_for, figure
 
 pytestmark = [pytest.mark.check, pytest.mark.slow, pytest.mark.django_db]
 
@@ -34,15 +33,8 @@ def _patterns(resolver=None, prefix=""):
 
 
 @pytest.fixture
-def world(make_user, make_movie):
-    owner, other = make_user("owner"), make_user("other")
-    viewer = make_user("viewer")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
-    admin = make_user("admin")
-    admin.is_staff = admin.is_superuser = True
-    admin.save()
+def world(callers, make_movie):
+    owner = callers["owner"]
     movie = make_movie("Harbour Lights", 1995, ("Drama",))
     person = Person.objects.create(name="Ada Lumen")
     Credit.objects.create(movie=movie, person=person, role="director")
@@ -52,7 +44,7 @@ def world(make_user, make_movie):
     suggestion = PreferenceSuggestion.objects.create(user=owner, status="ready", text=SECRET_SUGGESTION,
                                                      favourite_movie_ids=[movie.id])  # fmt: skip
     values = {"movie_id": movie.id, "pk": movie.id, "person_id": person.id, "suggestion_id": suggestion.id}
-    return {"anonymous": None, "owner": owner, "other": other, "viewer": viewer, "admin": admin}, values
+    return callers, values
 
 
 def _url(pattern: str, values: dict) -> str:
@@ -65,9 +57,7 @@ def test_every_url_for_every_kind_of_caller(world):
     requests = server_errors = leaks = 0
     problems = []
     for name, user in callers.items():
-        client = Client(raise_request_exception=False)
-        if user is not None:
-            client.force_login(user)
+        client = client_for(user)
         for pattern in patterns:
             url = _url(pattern, values)
             for method in ("get", "post"):
