@@ -118,7 +118,7 @@ def feed_refresh_users(*, version_id: int, user_ids: list[int], co_ratings: CoRa
     return len(raters) + len(writers)
 
 
-def _still_serving(version_id: int):
+def _still_serving(version_id: int) -> tuple[ModelVersion, object] | None:
     serving = serving_model(settings.FEED_MODEL_KIND)
     if serving is None or serving[0].pk != version_id:
         logger.info("version %s no longer serves the feed; skipping the refresh", version_id)
