@@ -47,6 +47,13 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return page_not_found(request, exception)
 
 
+def bad_request_handler(request: HttpRequest, exception=None) -> HttpResponse:
+    """Django's handler400, for what Django itself refuses (a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    read by the API's JSON parser, a bad Host): JSON for the API, a page for the site."""
+    message = "The request is too large." if isinstance(exception, RequestDataTooBig) else "Bad request."
+    return bad_request(request, message)
+
+
 DATABASE_DOWN = "The database is not answering right now; please try again in a minute."
 
 

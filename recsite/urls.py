@@ -16,6 +16,7 @@ api_v1 = [
 ]
 
 # An API client gets JSON even from a server error; people get the site's page.
+handler400 = "recsite.hygiene.bad_request_handler"
 handler404 = "recsite.hygiene.not_found"
 handler500 = "recsite.hygiene.server_error"
 

@@ -59,3 +59,16 @@ def test_a_server_error_is_json_for_api_clients_and_a_page_for_people(make_user,
     )
     page = client.get("/for-you/?feed=1")
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+
+
+def test_an_oversize_body_and_a_bidirectional_override_are_json_400s_with_a_message(user_api, settings):
+    client, _ = user_api
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    form = client.post("/api/v1/me/ratings/", data={"movie": "1" * 2000, "rating": "4"}, format="multipart")
+    assert form.status_code == 400 and form.json()["detail"] == "The request is too large."
+    body = client.post("/api/v1/me/ratings/", data='{"movie": 1, "rating": 4, "x": "' + "y" * 2000 + '"}',
+                       content_type="application/json")  # fmt: skip
+    assert body.status_code == 400 and body.json() == {"detail": "The request is too large."}
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    flipped = client.put("/api/v1/me/preferences/", {"text": "I like \u202eromance"}, format="json")
+    assert flipped.status_code == 400 and "control characters" in flipped.json()["text"][0]
