@@ -66,6 +66,7 @@ bench: setup
 # and 25M sizes take hours): SCALE_SIZES=100k,1M,10M,25M make bench-scale
 SCALE_SIZES ?= 100k,1M
 bench-scale: setup
+	@bash scripts/ensure-debian-packages.sh wrk wrk
 	$(PY) manage.py services up
 	$(PY) manage.py bench_scale --sizes $(SCALE_SIZES)
 

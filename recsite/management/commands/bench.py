@@ -63,11 +63,12 @@ class Command(BaseCommand):
         parser.add_argument("--parse-requests", type=int, default=100, help="requests timed per parser")
         parser.add_argument("--parser-only", action="store_true", help="only the parse latency")
         parser.add_argument("--search-only", action="store_true", help="only the free-text search latency curve")
+        parser.add_argument("--http-only", action="store_true", help="only the HTTP rows (feed, floor, search)")
 
     def handle(self, *args, users: int, seconds: int, port: int, parse_requests: int, parser_only: bool, **options):
-        if not options["search_only"]:
+        if not options["search_only"] and not options["http_only"]:
             self._parse_latency(parse_requests)
-        if not parser_only:
+        if not parser_only and not options["http_only"]:
             self._free_text_latency()
         if parser_only or options["search_only"]:
             return

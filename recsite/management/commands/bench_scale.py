@@ -4,8 +4,9 @@ The cost curve of the platform against data size. For each size it writes a synt
 folder (manage.py synthetic_movielens), creates a database of its own on the same Postgres
 (<name>_scale_<size>, dropped at the end unless --keep), and runs each step as the operator would,
 as its own `manage.py` process with one BLAS thread: migrate, import_movielens (the real importer),
-train svd, train ease, refresh_feeds (every user's feed) and, with --steps ...,embed, the
-catalogue's embeddings. Each step's wall time and peak memory (the process's maximum resident set,
+train svd, train ease, refresh_feeds (every user's feed), http (`manage.py bench --http-only`: feed
+and search p95 over real HTTP at concurrency 1 and 4) and, with --steps ...,embed, the catalogue's
+embeddings. Each step's wall time and peak memory (the process's maximum resident set,
 from wait4) go into a table, var/bench-scale/results.json, and a log-log plot of cost against size
 (var/bench-scale/cost.png). A step that fails ends that size; the table says which and why.
 """
@@ -26,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from training.engine.synthetic.movielens import parse_size
 
-STEPS = ("generate", "migrate", "import", "train_svd", "train_ease", "refresh_feeds", "embed")
+STEPS = ("generate", "migrate", "import", "train_svd", "train_ease", "refresh_feeds", "http", "embed")
 DEFAULT_STEPS = STEPS[:-1]  # embedding 60,000 movies on CPU takes hours: opt in
 COMMANDS = {
     "migrate": ["migrate", "--noinput", "--verbosity", "0"],
@@ -34,6 +35,8 @@ COMMANDS = {
     "train_svd": ["train", "svd"],
     "train_ease": ["train", "ease"],
     "refresh_feeds": ["refresh_feeds", "--processes", "{processes}"],
+    # feed and search p95 over real HTTP (gunicorn + wrk), concurrency 1 and 4: manage.py bench's rows
+    "http": ["bench", "--http-only", "--seconds", "5", "--port", "8190"],
     "embed": ["embed"],
 }
 
@@ -87,6 +90,9 @@ class Command(BaseCommand):
                     command = [part.format(folder=folder, processes=processes) for part in COMMANDS[step]]
                 self.stdout.write(f"[{label}] {step}: manage.py {' '.join(command)}")
                 row = {"size": label, "ratings": count, "step": step, **_measure(command, env)}
+                if step == "http" and row["ok"]:
+                    row["latency_ms"] = _latencies(row.pop("output"))
+                row.pop("output", None)
                 rows.append(row)
                 self.stdout.write(f"[{label}] {step}: {row['seconds']:.1f} s, peak {row['peak_mib']:.0f} MiB"
                                   + ("" if row["ok"] else f", FAILED: {row['error']}"))  # fmt: skip
@@ -126,6 +132,8 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{'size':>6} {'ratings':>11} {'step':<14} {'wall s':>9} {'peak MiB':>9}  ")
         for row in rows:
             status = "" if row["ok"] else f"FAILED ({row['error']})"
+            if "latency_ms" in row:
+                status = "p95 ms: " + ", ".join(f"{name} {value:.1f}" for name, value in row["latency_ms"].items())
             self.stdout.write(f"{row['size']:>6} {row['ratings']:>11,} {row['step']:<14} {row['seconds']:>9.1f} "
                               f"{row['peak_mib']:>9.0f}  {status}")  # fmt: skip
 
@@ -159,4 +167,15 @@ def _measure(command: list[str], env: dict) -> dict:
     seconds = time.perf_counter() - started
     ok = process.returncode == 0
     error = "" if ok else (output.strip().splitlines() or [f"exit {process.returncode}"])[-1][:200]
-    return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1), "ok": ok, "error": error}
+    return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1), "ok": ok, "error": error,
+            "output": output}  # fmt: skip
+
+
+def _latencies(output: str) -> dict[str, float]:
+    """p95 in ms per endpoint and concurrency from manage.py bench's table ("feed c4": 12.3)."""
+    found = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[0] in ("feed", "feedLM", "floor", "search") and parts[-6].isdigit():
+            found[f"{parts[0]} c{parts[-6]}"] = float(parts[-3])
+    return found
