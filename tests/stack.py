@@ -146,6 +146,20 @@ def is_clear(response) -> bool:
     return "not answering" in response.text or "try again" in response.text
 
 
+def server_accounts(users) -> list[tuple[str, str]]:
+    """(username, API token) for each user, whose password the server processes can check: hashed as
+    they hash (the tests' own hasher is a fast one they do not know), cheaply."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from rest_framework.authtoken.models import Token
+
+    accounts = []
+    for user in users:
+        user.password = PBKDF2PasswordHasher().encode("a-long-test-password", "stack-salt", iterations=1000)
+        user.save()
+        accounts.append((user.username, Token.objects.create(user=user).key))
+    return accounts
+
+
 def start_traffic(base: str | list[str], people_and_movies) -> list[Visitor]:
     """One Visitor per account; with several base URLs, each person uses the next one round the list."""
     accounts, movie_ids = people_and_movies

@@ -16,13 +16,11 @@ import re
 import pytest
 import requests
 from celery import Celery
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from recommender.models import ModelVersion, TrainingRun, UserFeed
 from recsite.embedded import EmbeddedRedis
-from tests.stack import Stack, free_port, lost_ratings, start_traffic, stop_traffic, summary, wait_for
+from tests.stack import Stack, free_port, lost_ratings, server_accounts, start_traffic, stop_traffic, summary, wait_for
 from training.services.runs import training_run_create
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -44,15 +42,6 @@ def stack(django_db_setup, tmp_path):
     yield running
     running.stop()
     redis.stop()
-
-
-def _accounts(users) -> list[tuple[str, str]]:
-    accounts = []
-    for user in users:
-        user.password = PBKDF2PasswordHasher().encode("a-long-test-password", "many-salt", iterations=1000)
-        user.save()
-        accounts.append((user.username, Token.objects.create(user=user).key))
-    return accounts
 
 
 def test_two_servers_and_three_workers_share_one_database_and_one_redis(stack, taste_catalog):
@@ -84,7 +73,7 @@ def test_two_servers_and_three_workers_share_one_database_and_one_redis(stack, t
 
     # People rate through one server and read through the other.
     people = users_a[:2] + users_b[:2]
-    crowd = start_traffic(bases, (_accounts(people), [movie.pk for movie in movies_a + movies_b]))
+    crowd = start_traffic(bases, (server_accounts(people), [movie.pk for movie in movies_a + movies_b]))
     wait_for(lambda: sum(len(person.confirmed) for person in crowd) >= 8, 120, "ratings under traffic")
     answers = stop_traffic(crowd)
     failures = [answer for answer in answers if answer.status is None or answer.status >= 500]

@@ -87,11 +87,11 @@ def feed_refresh_all(*, version_id: int, progress=None) -> int:
         return 0
     chunks = feed_refresh_user_chunks()
     co_ratings = CoRatings(ratings_interactions())  # one fresh read for the whole refresh
-    written = 0
+    written, total = 0, sum(map(len, chunks))
     for chunk in chunks:
         written += feed_refresh_users(version_id=version_id, user_ids=chunk, co_ratings=co_ratings)
         if progress:
-            progress(written, sum(map(len, chunks)))
+            progress(written, total)
     return written
 
 

@@ -25,16 +25,14 @@ import time
 import pytest
 from celery import Celery
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from catalog.models import Rating
 from recommender.models import TrainingRun
 from recsite.embedded import EmbeddedRedis
 from recsite.services_config import embedded_services
 from tests.check.conftest import figure
-from tests.stack import Stack, free_port, lost_ratings, start_traffic, stop_traffic, summary, wait_for
+from tests.stack import Stack, free_port, lost_ratings, server_accounts, start_traffic, stop_traffic, summary, wait_for
 from training.services.runs import training_run_create
 
 pytestmark = [pytest.mark.check, pytest.mark.slow, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -78,14 +76,7 @@ def stack(stack_env, tmp_path):
 @pytest.fixture
 def people(make_user, make_movie):
     movies = [make_movie(f"Drill Movie {n}", 1980 + n, ("Drama",), rating_count=5) for n in range(12)]
-    made = []
-    for n in range(PEOPLE):
-        user = make_user(f"drill{n}")
-        # Hashed as the server hashes (the tests' own hasher is a fast one it does not know), cheaply.
-        user.password = PBKDF2PasswordHasher().encode("a-long-test-password", "drill-salt", iterations=1000)
-        user.save()
-        made.append((user.username, Token.objects.create(user=user).key))
-    return made, [movie.pk for movie in movies]
+    return server_accounts(make_user(f"drill{n}") for n in range(PEOPLE)), [movie.pk for movie in movies]
 
 
 # --- the drills ---------------------------------------------------------------------------------

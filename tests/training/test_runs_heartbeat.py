@@ -38,7 +38,7 @@ def test_a_worker_that_starts_fails_the_runs_a_killed_worker_left_running(settin
 
 
 @pytest.mark.django_db(transaction=True)  # reap_once closes its connection, as the worker's main process must
-def test_every_worker_reaps_on_its_own_timer_and_a_database_error_does_not_stop_it(settings):
+def test_every_worker_reaps_on_its_own_timer_and_an_error_in_a_check_does_not_stop_it(settings):
     from recsite.celery import app
     from workers.reaper import StaleRunReaper, reap_every_s, reap_once
 
