@@ -49,12 +49,14 @@ class Stack:
     def web(self, name: str = "web", processes: int = 2) -> str:
         """A gunicorn master with its own control socket (two may run side by side); its base URL."""
         port = free_port(8700)
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "recsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(processes), "--threads", "2", "--control-socket", str(self.folder / f"{name}.ctl"),
-             "--error-logfile", str(self.folder / f"{name}.log")],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        # Django logs a failed request's traceback to the process's own output, not gunicorn's log.
+        with open(self.folder / f"{name}.out", "ab") as output:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "recsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+                 str(processes), "--threads", "2", "--control-socket", str(self.folder / f"{name}.ctl"),
+                 "--error-logfile", str(self.folder / f"{name}.log")],
+                env=self.env, stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: answers_ok(f"{base}/api/v1/movies/"), 120, "gunicorn to answer")
         return base
@@ -69,8 +71,8 @@ class Stack:
         return self.processes[name]
 
     def log(self, name: str) -> str:
-        path = self.folder / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        paths = (self.folder / f"{name}.log", self.folder / f"{name}.out")
+        return "".join(path.read_text(errors="replace") for path in paths if path.exists())
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -44,11 +44,6 @@ def stack(django_db_setup, tmp_path):
     redis.stop()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect: in one fresh-clone CI run, 1 of 84 feed API requests under "
-    "two servers and three workers answered 500; not diagnosed yet (issue 18).",
-)
 def test_two_servers_and_three_workers_share_one_database_and_one_redis(stack, taste_catalog):
     users_a, users_b, movies_a, movies_b = taste_catalog
     bases = [stack.web("web-a", processes=1), stack.web("web-b", processes=1)]
@@ -61,6 +56,7 @@ def test_two_servers_and_three_workers_share_one_database_and_one_redis(stack, t
                               dispatch=False)  # fmt: skip
     results = [client.send_task("workers.training_run", args=[run.pk], queue="default") for _ in range(3)]
     statuses = [result.get(timeout=300) for result in results]
+    del results  # before this test's Redis stops: a result forgotten later would try to reach it
     run.refresh_from_db()
     assert run.status == "succeeded" and statuses.count("succeeded") >= 1, statuses
     assert ModelVersion.objects.filter(kind="ease").count() == 1 and TrainingRun.objects.count() == 1
@@ -82,7 +78,7 @@ def test_two_servers_and_three_workers_share_one_database_and_one_redis(stack, t
     wait_for(lambda: sum(len(person.confirmed) for person in crowd) >= 8, 120, "ratings under traffic")
     answers = stop_traffic(crowd)
     failures = [answer for answer in answers if answer.status is None or answer.status >= 500]
-    assert not failures, summary(answers)
+    assert not failures, summary(answers) + "\n" + stack.log("web-a")[-4000:] + stack.log("web-b")[-4000:]
     assert lost_ratings(crowd) == 0
     for n, person in enumerate(crowd):
         other = bases[(n + 1) % 2]  # not the server this person rated through

@@ -72,10 +72,12 @@ def feed_document(*, user, k: int, ranking: str = "language") -> dict:
     return document
 
 
-_COMMON_COLUMNS = ("user_id", "movie_ids", "scores", "ratings_seen", "ratings_as_of", "language_note",
-                   "model_version__kind")  # fmt: skip
-_CLASSIC_COLUMNS = (*_COMMON_COLUMNS, "because_movie_ids")
-_LANGUAGE_COLUMNS = (*_COMMON_COLUMNS, "language_movie_ids", "language_scores", "language_reasons",
+# Every column either order may read, loaded in the one query: a deferred column would be read
+# later, from a row a refresh may have rewritten in between (arrays of different lengths).
+# A language request falls back to the classic order while no language order is stored.
+_CLASSIC_COLUMNS = ("user_id", "movie_ids", "scores", "because_movie_ids", "ratings_seen", "ratings_as_of",
+                    "language_note", "model_version__kind")  # fmt: skip
+_LANGUAGE_COLUMNS = (*_CLASSIC_COLUMNS, "language_movie_ids", "language_scores", "language_reasons",
                      "language_version", "preferences_as_of")  # fmt: skip
 
 

@@ -1,11 +1,13 @@
 """The feed: precomputed by the worker-side service, read by the API and the site."""
 
 import pytest
+from django.db import connection
 
 from catalog.models import Movie, Rating
 from catalog.preferences import preference_update
 from catalog.services import rating_upsert
-from recommender.models import ModelVersion
+from recommender.models import ModelVersion, UserFeed
+from recommender.selectors.feeds import RANKINGS, feed_for_user
 from recommender.services.feeds import feed_refresh_for_user
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +169,29 @@ def test_the_database_filter_leaves_out_films_of_every_genre_in_a_ruled_out_set_
     assert ruled_out_movie_ids(rules=ruled_out("not a fan of romantic comedies"), movie_ids=ids) == {romcom.id}
     assert ruled_out_movie_ids(rules=ruled_out("no romance or gore"), movie_ids=ids) == {romcom.id, romance.id, gory.id}
     assert ruled_out_movie_ids(rules=ruled_out("I love everything"), movie_ids=ids) == set()
+
+
+def test_a_feed_rewritten_while_it_is_read_is_shown_from_one_version_of_the_row(serving_ease, taste_catalog):
+    """A refresh may commit between the feed's query and any later read of the same row: everything
+    shown comes from the one query (found under two servers and three workers: a 500, once)."""
+    user = taste_catalog[0][0]
+    stored = UserFeed.objects.get(user=user)
+    rewritten = []
+
+    def a_refresh_commits_after_the_first_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not rewritten and 'FROM "recommender_userfeed"' in sql:
+            rewritten.append(sql)
+            last = slice(-3, None)  # a shorter candidate list, as a refresh may write
+            UserFeed.objects.filter(user=user).update(movie_ids=stored.movie_ids[last], scores=stored.scores[last],
+                                                      because_movie_ids=stored.because_movie_ids[last])  # fmt: skip
+        return result
+
+    for ranking in RANKINGS:
+        rewritten.clear()
+        UserFeed.objects.filter(pk=stored.pk).update(movie_ids=stored.movie_ids, scores=stored.scores,
+                                                     because_movie_ids=stored.because_movie_ids)  # fmt: skip
+        with connection.execute_wrapper(a_refresh_commits_after_the_first_read):
+            feed = feed_for_user(user=user, k=10, ranking=ranking)
+        assert rewritten, "the feed was read"
+        assert [item.movie.id for item in feed.items] == stored.movie_ids[:10]  # the row as first read
