@@ -22,9 +22,12 @@ def user_generation(user_id: int) -> int:
 
 def user_generation_bump(user_id: int) -> None:
     """Retire every per-user cached document now (call after the change has committed)."""
-    key = _generation_key(user_id)
-    cache.add(key, 0, timeout=None)
-    cache.incr(key)
+    users_generation_bump([user_id])
+
+
+def users_generation_bump(user_ids) -> None:
+    """user_generation_bump for many users at once (a chunk of a feed refresh): one round trip."""
+    cache.counters_bump([_generation_key(user_id) for user_id in user_ids])
 
 
 def personal_data_changed(*, user_id: int) -> None:

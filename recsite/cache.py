@@ -67,6 +67,17 @@ class SoftRedisCache(RedisCache):
             self._unreachable("incr", exc)
             return 0
 
+    def counters_bump(self, keys, version=None) -> None:
+        """Add one to each counter, in one round trip; a missing counter starts at 1 and never
+        expires. (Redis INCR on the plain integer Django stores; cache.get reads it back as an int.)"""
+        try:
+            pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+            for key in keys:
+                pipeline.incr(self.make_and_validate_key(key, version=version))
+            pipeline.execute()
+        except UNREACHABLE as exc:
+            self._unreachable("counters_bump", exc)
+
     def delete(self, key, version=None):
         try:
             return super().delete(key, version)
