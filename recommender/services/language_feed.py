@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from catalog.models import Movie, PreferenceProfile, PreferenceSource
+from catalog.models import Movie, PreferenceSource
 from recommender.engine.cf.data import Interactions
 from recommender.engine.rerank.model import (
     FEATURES,
@@ -52,31 +52,29 @@ def serving_reranker() -> tuple[ModelVersion, ServingRerankers] | None:
     return serving_model("reranker")
 
 
-def language_order_write(*, feed: UserFeed, ratings: Interactions) -> None:
-    """Fill the feed row's language-aware fields (the caller saves nothing else; this saves them)."""
+def language_orders_fill(feeds: list[tuple[UserFeed, Interactions]], preferences: dict[int, tuple]) -> None:
+    """Fill each unsaved feed's language-aware fields from its CF order, the user's ratings and their
+    preference row ((text, source, updated_at) by user id); the caller saves the feeds."""
     serving = serving_reranker()
-    preference = (
-        PreferenceProfile.objects.filter(user_id=feed.user_id).values_list("text", "source", "updated_at").first()
-    )
-    text, source, preferences_as_of = preference if preference else ("", "", None)
-    fields = {"language_version": None, "language_movie_ids": [], "language_scores": [], "language_reasons": [],
-              "language_note": "", "preferences_as_of": preferences_as_of}  # fmt: skip
-    if serving is None:
-        fields["language_note"] = "no language re-ranker serves yet"
-    else:
-        version, rerankers = serving
-        reranker = rerankers.for_user(has_ratings=feed.ratings_seen > 0)
-        try:
-            llm_top = int(version.parameters["llm_top"]) if "llm" in reranker.features else 0
-            ids, scores, reasons = _language_order(feed, ratings, text, source, reranker, llm_top)
-            fields.update(language_version=version, language_movie_ids=ids, language_scores=scores,
-                          language_reasons=reasons)  # fmt: skip
-        except Exception as exc:  # the CF order stays available; the reason is logged and stored
-            logger.exception("language re-ranking failed for user %s; keeping the CF order", feed.user_id)
-            fields["language_note"] = f"kept the CF order: {type(exc).__name__}: {exc}"[:255]
-    for name, value in fields.items():
-        setattr(feed, name, value)
-    UserFeed.objects.filter(pk=feed.pk).update(**fields)
+    for feed, ratings in feeds:
+        text, source, preferences_as_of = preferences.get(feed.user_id, ("", "", None))
+        fields = {"language_version": None, "language_movie_ids": [], "language_scores": [], "language_reasons": [],
+                  "language_note": "", "preferences_as_of": preferences_as_of}  # fmt: skip
+        if serving is None:
+            fields["language_note"] = "no language re-ranker serves yet"
+        else:
+            version, rerankers = serving
+            reranker = rerankers.for_user(has_ratings=feed.ratings_seen > 0)
+            try:
+                llm_top = int(version.parameters["llm_top"]) if "llm" in reranker.features else 0
+                ids, scores, reasons = _language_order(feed, ratings, text, source, reranker, llm_top)
+                fields.update(language_version=version, language_movie_ids=ids, language_scores=scores,
+                              language_reasons=reasons)  # fmt: skip
+            except Exception as exc:  # the CF order stays available; the reason is logged and stored
+                logger.exception("language re-ranking failed for user %s; keeping the CF order", feed.user_id)
+                fields["language_note"] = f"kept the CF order: {type(exc).__name__}: {exc}"[:255]
+        for name, value in fields.items():
+            setattr(feed, name, value)
 
 
 def _language_order(

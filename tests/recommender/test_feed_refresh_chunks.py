@@ -3,6 +3,8 @@ the queued chunk tasks cover everyone once, and running them writes every feed."
 
 import pytest
 
+from catalog.changes import user_generation
+from catalog.models import Rating
 from catalog.preferences import preference_update
 from recommender.models import UserFeed
 from recommender.services.feeds import feed_refresh_user_chunks, feed_refresh_users
@@ -39,3 +41,25 @@ def test_a_chunk_for_a_version_that_no_longer_serves_writes_nothing(serving_ease
     UserFeed.objects.all().delete()
     assert feed_refresh_users(version_id=serving_ease.pk + 1000, user_ids=[users_a[0].pk]) == 0
     assert not UserFeed.objects.exists()
+
+
+def test_one_chunk_writes_raters_and_writers_and_drops_the_feeds_of_people_with_nothing_left(
+    serving_ease, taste_catalog, make_user, django_capture_on_commit_callbacks
+):
+    users_a, users_b, _, _ = taste_catalog
+    writer, gone = make_user("words_only"), users_b[0]
+    preference_update(user=writer, text="slow-burn science fiction")
+    Rating.objects.filter(user=gone).delete()  # they had a feed; now no ratings and no words
+    assert UserFeed.objects.filter(user=gone).exists()
+    generations = {user.pk: user_generation(user.pk) for user in (users_a[0], writer, gone)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        written = feed_refresh_users(version_id=serving_ease.pk, user_ids=[users_a[0].pk, writer.pk, gone.pk])
+
+    assert written == 2
+    rater_feed, words_feed = UserFeed.objects.get(user=users_a[0]), UserFeed.objects.get(user=writer)
+    assert rater_feed.ratings_seen == Rating.objects.filter(user=users_a[0]).count() and rater_feed.movie_ids
+    assert len(rater_feed.movie_ids) == len(rater_feed.scores) == len(rater_feed.because_movie_ids)
+    assert words_feed.ratings_seen == 0 and words_feed.movie_ids and words_feed.preferences_as_of is not None
+    assert not UserFeed.objects.filter(user=gone).exists()
+    assert all(user_generation(user_id) > before for user_id, before in generations.items())  # cached feeds retire

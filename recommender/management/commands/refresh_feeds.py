@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from tqdm import tqdm
 
-from recommender.services.feeds import feed_refresh_user_chunks, feed_refresh_users
+from recommender.services.feeds import feed_refresh_user_chunks, feed_refresh_users, recent_co_ratings
 from recommender.services.registry import serving_model
 
 
@@ -40,6 +40,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         chunks = feed_refresh_user_chunks()
         jobs = [(serving[0].pk, chunk) for chunk in chunks]
+        recent_co_ratings(serving[0].pk)  # built once, before the fork: the processes share it
         written = 0
         with tqdm(total=sum(map(len, chunks)), desc="feeds", unit="user") as bar:
             if processes == 1:
