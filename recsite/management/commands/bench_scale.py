@@ -5,8 +5,9 @@ folder (manage.py synthetic_movielens), creates a database of its own on the sam
 (<name>_scale_<size>, dropped at the end unless --keep), and runs each step as the operator would,
 as its own `manage.py` process with one BLAS thread: migrate, import_movielens (the real importer),
 train svd, train ease, refresh_feeds (every user's feed), http (`manage.py bench --http-only`: feed
-and search p95 over real HTTP at concurrency 1 and 4) and, with --steps ...,embed, the catalogue's
-embeddings. Each step's wall time and peak memory (the process's maximum resident set,
+and search p95 over real HTTP at concurrency 1 and 4) and, with --steps, quality (`manage.py
+evaluate`: NDCG@10 of popularity and EASE on a split of this size's ratings) and embed (the
+catalogue's embeddings). Each step's wall time and peak memory (the process's maximum resident set,
 from wait4) go into a table, var/bench-scale/results.json, and a log-log plot of cost against size
 (var/bench-scale/cost.png). A step that fails ends that size; the table says which and why.
 """
@@ -27,8 +28,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from training.engine.synthetic.movielens import parse_size
 
-STEPS = ("generate", "migrate", "import", "train_svd", "train_ease", "refresh_feeds", "http", "embed")
-DEFAULT_STEPS = STEPS[:-1]  # embedding 60,000 movies on CPU takes hours: opt in
+STEPS = ("generate", "migrate", "import", "train_svd", "train_ease", "refresh_feeds", "http", "quality", "embed")
+DEFAULT_STEPS = STEPS[:-2]  # opt in: quality refits on a split; embedding 60,000 movies on CPU takes hours
 COMMANDS = {
     "migrate": ["migrate", "--noinput", "--verbosity", "0"],
     "import": ["import_movielens", "{folder}", "--name", "synthetic"],
@@ -37,6 +38,8 @@ COMMANDS = {
     "refresh_feeds": ["refresh_feeds", "--processes", "{processes}"],
     # feed and search p95 over real HTTP (gunicorn + wrk), concurrency 1 and 4: manage.py bench's rows
     "http": ["bench", "--http-only", "--seconds", "5", "--port", "8190"],
+    # ranking quality on this size's ratings (a sanity check across sizes, not a target)
+    "quality": ["evaluate", "--models", "popularity", "ease", "--k", "10", "--json", "{results}/quality.json"],
     "embed": ["embed"],
 }
 
@@ -87,11 +90,14 @@ class Command(BaseCommand):
                 if step == "generate":
                     command = ["synthetic_movielens", "--ratings", label, "--seed", str(seed), "--out", str(folder)]
                 else:
-                    command = [part.format(folder=folder, processes=processes) for part in COMMANDS[step]]
+                    command = [part.format(folder=folder, processes=processes, results=out / label.lower())
+                               for part in COMMANDS[step]]  # fmt: skip
                 self.stdout.write(f"[{label}] {step}: manage.py {' '.join(command)}")
                 row = {"size": label, "ratings": count, "step": step, **_measure(command, env)}
                 if step == "http" and row["ok"]:
                     row["latency_ms"] = _latencies(row.pop("output"))
+                if step == "quality" and row["ok"]:
+                    row["quality"] = _quality(out / label.lower() / "quality.json")
                 row.pop("output", None)
                 rows.append(row)
                 self.stdout.write(f"[{label}] {step}: {row['seconds']:.1f} s, peak {row['peak_mib']:.0f} MiB"
@@ -134,6 +140,9 @@ class Command(BaseCommand):
             status = "" if row["ok"] else f"FAILED ({row['error']})"
             if "latency_ms" in row:
                 status = "p95 ms: " + ", ".join(f"{name} {value:.1f}" for name, value in row["latency_ms"].items())
+            if "quality" in row:
+                status = "; ".join(f"{name} " + ", ".join(f"{metric} {value:.4f}" for metric, value in metrics.items())
+                                   for name, metrics in row["quality"].items())  # fmt: skip
             self.stdout.write(f"{row['size']:>6} {row['ratings']:>11,} {row['step']:<14} {row['seconds']:>9.1f} "
                               f"{row['peak_mib']:>9.0f}  {status}")  # fmt: skip
 
@@ -169,6 +178,14 @@ def _measure(command: list[str], env: dict) -> dict:
     error = "" if ok else (output.strip().splitlines() or [f"exit {process.returncode}"])[-1][:200]
     return {"seconds": round(seconds, 2), "peak_mib": round(usage.ru_maxrss / 1024, 1), "ok": ok, "error": error,
             "output": output}  # fmt: skip
+
+
+def _quality(path: Path) -> dict[str, dict[str, float]]:
+    """NDCG@10 and hit rate@10 per model from manage.py evaluate's JSON (its protocol: stratified split,
+    seed 42, full ranking of every movie the test user did not rate in train)."""
+    models = json.loads(path.read_text())["models"]
+    return {name: {f"{metric}@10": result["metrics"][metric] for metric in ("ndcg", "hr")}
+            for name, result in models.items()}  # fmt: skip
 
 
 def _latencies(output: str) -> dict[str, float]:
