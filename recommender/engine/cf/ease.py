@@ -50,6 +50,7 @@ class EASEConfig:
 class EASE(Recommender):
     kind = "ease"
     config_class = EASEConfig
+    mapped_arrays = frozenset({"weights"})  # items x items, read-only at serving: shared by every process
 
     def _select_items(self, data: Interactions) -> np.ndarray | None:
         if self.config.min_item_count <= 1 and self.config.max_items is None:
@@ -116,7 +117,7 @@ class EASE(Recommender):
         return {"weights": self.weights}, {}
 
     def _restore(self, arrays: dict[str, np.ndarray], scalars: dict[str, Any]) -> None:
-        self.weights = np.ascontiguousarray(arrays["weights"], dtype=np.float32)
+        self.weights = np.ascontiguousarray(arrays["weights"], dtype=np.float32)  # a mapped array stays mapped
 
 
 def _dense_gram(x, block: int = 1024) -> np.ndarray:

@@ -109,11 +109,14 @@ class Command(BaseCommand):
                         for user_id in user_ids:  # every row starts with each user's cached feed retired
                             user_generation_bump(user_id)
                         rows.append((name, concurrency, self._wrk(port, concurrency, seconds, tokens_file, paths_file)))
+            peaks = _worker_peak_mib(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
             Token.objects.filter(key__in=tokens).delete()
         self._report(rows, len(tokens), seconds)
+        self.stdout.write("serving memory: each gunicorn worker's peak resident set (VmHWM) after every row: "
+                          + ", ".join(f"{mib:.0f}" for mib in peaks) + " MiB")  # fmt: skip
 
     def _parse_latency(self, count: int) -> None:
         import torch
@@ -231,3 +234,14 @@ class Command(BaseCommand):
                 f"concurrency {concurrency}: feed p95 / floor p95 = {p95['feed'] / p95['floor']:.2f}; "
                 f"language-aware feed p95 / classic feed p95 = {p95['feedLM'] / p95['feed']:.2f}"
             )
+
+
+def _worker_peak_mib(master_pid: int) -> list[float]:
+    """The peak resident memory of each process the gunicorn master forked (Linux /proc)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        peaks.append(kib / 1024)
+    return sorted(peaks)

@@ -95,7 +95,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"[{label}] {step}: manage.py {' '.join(command)}")
                 row = {"size": label, "ratings": count, "step": step, **_measure(command, env)}
                 if step == "http" and row["ok"]:
-                    row["latency_ms"] = _latencies(row.pop("output"))
+                    row["latency_ms"] = _latencies(row["output"])
+                    row["serving_peak_mib"] = _serving_peak(row.pop("output"))
                 if step == "quality" and row["ok"]:
                     row["quality"] = _quality(out / label.lower() / "quality.json")
                 row.pop("output", None)
@@ -140,6 +141,7 @@ class Command(BaseCommand):
             status = "" if row["ok"] else f"FAILED ({row['error']})"
             if "latency_ms" in row:
                 status = "p95 ms: " + ", ".join(f"{name} {value:.1f}" for name, value in row["latency_ms"].items())
+                status += f"; web worker peak {row.get('serving_peak_mib') or '?'} MiB"
             if "quality" in row:
                 status = "; ".join(f"{name} " + ", ".join(f"{metric} {value:.4f}" for metric, value in metrics.items())
                                    for name, metrics in row["quality"].items())  # fmt: skip
@@ -186,6 +188,14 @@ def _quality(path: Path) -> dict[str, dict[str, float]]:
     models = json.loads(path.read_text())["models"]
     return {name: {f"{metric}@10": result["metrics"][metric] for metric in ("ndcg", "hr")}
             for name, result in models.items()}  # fmt: skip
+
+
+def _serving_peak(output: str) -> float | None:
+    """The largest gunicorn worker's peak resident memory from manage.py bench's "serving memory" line."""
+    for line in output.splitlines():
+        if line.startswith("serving memory:"):
+            return max(float(value) for value in line.split(":", 2)[-1].replace("MiB", "").split(","))
+    return None
 
 
 def _latencies(output: str) -> dict[str, float]:

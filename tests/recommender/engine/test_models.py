@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from recommender.engine.cf import EASE, MODEL_CLASSES, Popularity, SurpriseSVD, load_model
+from recommender.engine.cf import EASE, MODEL_CLASSES, Popularity, SurpriseSVD, base, load_model
 from recommender.engine.cf.data import Interactions
 
 from .conftest import GROUP_A_ITEMS, GROUP_A_USERS, GROUP_B_USERS, MODEL_FACTORIES, PERSONAL, group_items
@@ -143,3 +143,25 @@ def test_model_classes_cover_every_kind():
 def test_scoring_before_fit_is_a_clear_error():
     with pytest.raises(RuntimeError, match="not fitted"):
         Popularity().score(1)
+
+
+def test_large_ease_weights_are_mapped_from_the_file_and_score_the_same(fitted, tmp_path, monkeypatch):
+    """Every process maps one copy of a large item-item matrix instead of reading its own."""
+    model = fitted["ease"]
+    model.save(tmp_path)
+    monkeypatch.setattr(base, "MAP_FROM_BYTES", 1)  # the block data's 40 x 40 weights count as large
+    loaded = EASE.load(tmp_path)
+    assert _is_mapped(loaded.weights) and not loaded.weights.flags.writeable
+    assert not _is_mapped(loaded.seen_items)  # only the arrays a model names are mapped
+    for user in (GROUP_A_USERS[0], GROUP_B_USERS[3]):
+        np.testing.assert_array_equal(loaded.score(user), model.score(user))
+    monkeypatch.setattr(base, "MAP_FROM_BYTES", 64 * 2**20)
+    assert not _is_mapped(EASE.load(tmp_path).weights)  # small ones are read, as before
+
+
+def _is_mapped(array: np.ndarray) -> bool:
+    while array is not None:
+        if isinstance(array, np.memmap) or type(array).__name__ == "mmap":
+            return True
+        array = array.base
+    return False
