@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recommender.engine.cf.base import Recommender, read_files, top_k
+from recommender.engine.cf.base import Recommender, read_meta, top_k
 from recommender.engine.cf.data import IdIndex, Interactions
 from recommender.engine.cf.ease import EASE, EASEConfig
 from recommender.engine.cf.popularity import Popularity, PopularityConfig
@@ -19,8 +19,7 @@ MODEL_CLASSES: dict[str, type[Recommender]] = {cls.kind: cls for cls in (Popular
 
 def load_model(directory: Path) -> Recommender:
     """Load any saved CF model; its kind comes from model.json."""
-    meta, _ = read_files(Path(directory))
-    kind = meta.get("kind")
+    kind = read_meta(Path(directory)).get("kind")  # only model.json: the arrays are read once, by load
     if kind not in MODEL_CLASSES:
         raise ValueError(f"{directory}: unknown model kind {kind!r}; known: {sorted(MODEL_CLASSES)}")
     return MODEL_CLASSES[kind].load(Path(directory))

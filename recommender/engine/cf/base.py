@@ -50,7 +50,7 @@ class Recommender(ABC):
     kind: ClassVar[str]
     config_class: ClassVar[type]
     # Arrays only ever read after load, mapped from the file instead of copied (see read_files).
-    mapped_arrays: ClassVar[frozenset[str]] = frozenset()
+    mapped_arrays: ClassVar[frozenset[str]] = frozenset({"seen_indptr", "seen_items", "seen_ratings"})
 
     def __init__(self, config: Any = None) -> None:
         self.config = config if config is not None else self.config_class()
@@ -250,13 +250,8 @@ def id_array(item_ids) -> np.ndarray:
 MAP_FROM_BYTES = 64 * 2**20
 
 
-def read_files(directory: Path, mapped: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """model.json and arrays.npz of a saved model, checked for format version; arrays loaded without pickle.
-
-    Arrays named in `mapped` of at least MAP_FROM_BYTES are memory-mapped, read-only, from the file:
-    every web and worker process then shares one copy in the page cache (EASE's item weights are
-    1.6 GB at 20,000 movies) and a load takes no time.
-    """
+def read_meta(directory: Path) -> dict[str, Any]:
+    """model.json of a saved model, checked for format version (the arrays are not read)."""
     meta_path, arrays_path = directory / META_FILE, directory / ARRAYS_FILE
     if not meta_path.is_file() or not arrays_path.is_file():
         raise FileNotFoundError(f"{directory} does not hold a saved model ({META_FILE} + {ARRAYS_FILE})")
@@ -264,6 +259,17 @@ def read_files(directory: Path, mapped: frozenset[str] = frozenset()) -> tuple[d
     if meta.get("format_version") != FORMAT_VERSION:
         found = meta.get("format_version")
         raise ValueError(f"{directory}: format version {found!r}, this code reads {FORMAT_VERSION}")
+    return meta
+
+
+def read_files(directory: Path, mapped: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """model.json and arrays.npz of a saved model, checked for format version; arrays loaded without pickle.
+
+    Arrays named in `mapped` of at least MAP_FROM_BYTES are memory-mapped, read-only, from the file:
+    every web and worker process then shares one copy in the page cache (EASE's item weights are
+    1.6 GB at 20,000 movies) and a load takes no time.
+    """
+    meta, arrays_path = read_meta(directory), directory / ARRAYS_FILE
     arrays = {}
     with zipfile.ZipFile(arrays_path) as archive:
         for info in archive.infolist():

@@ -50,7 +50,7 @@ class EASEConfig:
 class EASE(Recommender):
     kind = "ease"
     config_class = EASEConfig
-    mapped_arrays = frozenset({"weights"})  # items x items, read-only at serving: shared by every process
+    mapped_arrays = Recommender.mapped_arrays | {"weights"}  # items x items: one copy for every process
 
     def _select_items(self, data: Interactions) -> np.ndarray | None:
         if self.config.min_item_count <= 1 and self.config.max_items is None:

@@ -52,6 +52,7 @@ class SVDppConfig(SVDConfig):
 
 class _SurpriseFactorModel(Recommender):
     implicit: ClassVar[bool]
+    mapped_arrays = Recommender.mapped_arrays | {"user_factors", "item_factors", "implicit_factors"}
 
     trained_algo: Any = None  # the surprise algorithm after fit (for parity checks); None after load
 

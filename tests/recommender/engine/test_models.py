@@ -145,18 +145,22 @@ def test_scoring_before_fit_is_a_clear_error():
         Popularity().score(1)
 
 
-def test_large_ease_weights_are_mapped_from_the_file_and_score_the_same(fitted, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["ease", "svd"])
+def test_large_arrays_are_mapped_from_the_file_and_score_the_same(name, fitted, tmp_path, monkeypatch):
     """Every process maps one copy of a large item-item matrix instead of reading its own."""
-    model = fitted["ease"]
+    model = fitted[name]
     model.save(tmp_path)
-    monkeypatch.setattr(base, "MAP_FROM_BYTES", 1)  # the block data's 40 x 40 weights count as large
-    loaded = EASE.load(tmp_path)
-    assert _is_mapped(loaded.weights) and not loaded.weights.flags.writeable
-    assert not _is_mapped(loaded.seen_items)  # only the arrays a model names are mapped
-    for user in (GROUP_A_USERS[0], GROUP_B_USERS[3]):
+    monkeypatch.setattr(base, "MAP_FROM_BYTES", 1)  # the block data's small arrays count as large
+    loaded = type(model).load(tmp_path)
+    large = loaded.weights if name == "ease" else loaded.item_factors
+    assert _is_mapped(large) and not large.flags.writeable and _is_mapped(loaded.seen_items)
+    assert not _is_mapped(loaded.popularity)  # only the arrays a model names are mapped
+    for user in (GROUP_A_USERS[0], GROUP_B_USERS[3], 999_999):
         np.testing.assert_array_equal(loaded.score(user), model.score(user))
+    np.testing.assert_array_equal(loaded.score_for_ratings([101, 130], [5.0, 2.0]),
+                                  model.score_for_ratings([101, 130], [5.0, 2.0]))  # fmt: skip
     monkeypatch.setattr(base, "MAP_FROM_BYTES", 64 * 2**20)
-    assert not _is_mapped(EASE.load(tmp_path).weights)  # small ones are read, as before
+    assert not _is_mapped(type(model).load(tmp_path).seen_items)  # small ones are read, as before
 
 
 def _is_mapped(array: np.ndarray) -> bool:
