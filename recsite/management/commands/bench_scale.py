@@ -8,8 +8,9 @@ train svd, train ease, refresh_feeds (every user's feed), http (`manage.py bench
 and search p95 over real HTTP at concurrency 1 and 4) and, with --steps, quality (`manage.py
 evaluate`: NDCG@10 of popularity and EASE on a split of this size's ratings) and embed (the
 catalogue's embeddings). Each step's wall time and peak memory (the process's maximum resident set,
-from wait4) go into a table, var/bench-scale/results.json, and a log-log plot of cost against size
-(var/bench-scale/cost.png). A step that fails ends that size; the table says which and why.
+from wait4) go into a table, var/bench-scale/results.json (rows of sizes not rerun are kept), and a
+log-log plot of cost against size (var/bench-scale/cost.png). A step that fails ends that size; the
+table says which and why.
 """
 
 from __future__ import annotations
@@ -69,10 +70,11 @@ class Command(BaseCommand):
         self.stdout.write(f"protocol: synthetic ml-25m-shaped data (seed {seed}); each step a separate manage.py "
                           f"process, OMP/MKL threads 1 (the feed refresh shared by {processes} processes); wall "
                           "time and peak RSS of that process (for the refresh, of its parent)")  # fmt: skip
-        rows = []
+        rows = _earlier_rows(out / "results.json", {label for label, _ in counts})
         for label, count in counts:
             rows += self._one_size(label, count, chosen, seed, keep, out, processes)
             (out / "results.json").write_text(json.dumps(rows, indent=1))
+        rows.sort(key=lambda row: row["ratings"])  # smallest size first; steps keep their order
         self._table(rows)
         self._plot(rows, out / "cost.png")
         self.stdout.write(f"results: {out / 'results.json'}, plot: {out / 'cost.png'}")
@@ -165,6 +167,14 @@ class Command(BaseCommand):
         figure.tight_layout()
         figure.savefig(path, dpi=110)
         plt.close(figure)
+
+
+def _earlier_rows(path: Path, sizes: set[str]) -> list[dict]:
+    """The saved rows of the sizes this run does not measure, so the table and the plot keep every
+    size measured so far (a 25M run takes hours: sizes are often run one at a time)."""
+    if not path.is_file():
+        return []
+    return [row for row in json.loads(path.read_text()) if row.get("size") not in sizes]
 
 
 def _measure(command: list[str], env: dict) -> dict:
