@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog.changes import users_generation_bump
-from catalog.models import Movie, PreferenceProfile, PreferenceSource
+from catalog.models import Movie, PreferenceProfile
 from catalog.preferences import written_preferences
 from recommender.engine.cf.data import Interactions
 from recommender.engine.cf.explain import CoRatings
@@ -110,11 +110,11 @@ def feed_refresh_users(*, version_id: int, user_ids: list[int], co_ratings: CoRa
     for user_id, theirs in _by_user(ratings):
         rules = ruled_out(preferences.get(user_id, ("",))[0])
         written.append((_cf_feed(user_id, theirs, as_of, version, model, co_ratings, rules), theirs))
-    rated = {feed.user_id for feed, _ in written}
-    for user_id in sorted(set(user_ids) - rated):
-        text, source, _ = preferences.get(user_id, ("", "", None))
-        if text and source == PreferenceSource.MANUAL:  # wrote what they like but rated nothing yet
-            written.append((_words_feed(user_id, as_of, version, ruled_out(text)), Interactions.empty()))
+    unrated = set(user_ids) - {feed.user_id for feed, _ in written}
+    writers = written_preferences().filter(user_id__in=unrated).values_list("user_id", flat=True)
+    for user_id in sorted(writers):  # wrote what they like but rated nothing yet
+        rules = ruled_out(preferences[user_id][0])
+        written.append((_words_feed(user_id, as_of, version, rules), Interactions.empty()))
     language_orders_fill(written, preferences)
     _feeds_save([feed for feed, _ in written], user_ids)
     return len(written)
@@ -193,7 +193,8 @@ def _feeds_save(feeds: list[UserFeed], user_ids: list[int]) -> None:
     element in Python, which cost 10 ms a user (two thirds of a refresh at 1M ratings)."""
     feeds = sorted(feeds, key=lambda feed: feed.user_id)  # rows locked in one order: no deadlock between chunks
     columns = ", ".join(_UPLOAD_COLUMNS)
-    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in [*_UPLOAD_COLUMNS, "computed_at"][1:])
+    replaced = [column for column in _UPLOAD_COLUMNS if column != "user_id"] + ["computed_at"]
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in replaced)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE feed_upload ({', '.join(f'{c} {t}' for c, t in _UPLOAD_COLUMNS.items())})"
                        " ON COMMIT DROP")  # fmt: skip

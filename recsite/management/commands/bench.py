@@ -36,7 +36,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 
-from catalog.changes import user_generation_bump
+from catalog.changes import users_generation_bump
 from catalog.models import Movie
 from recommender.models import UserFeed
 
@@ -100,8 +100,7 @@ class Command(BaseCommand):
                     for name, paths in endpoints.items():
                         paths_file = self._paths(folder, paths)
                         self._wrk(port, concurrency, 2, tokens_file, paths_file, warmup=True)
-                        for user_id in user_ids:  # every row starts with each user's cached feed retired
-                            user_generation_bump(user_id)
+                        users_generation_bump(user_ids)  # every row starts with each user's cached feed retired
                         rows.append((name, concurrency, self._wrk(port, concurrency, seconds, tokens_file, paths_file)))
             peaks = _worker_peak_mib(server.pid)
         finally:
