@@ -47,7 +47,7 @@ run: setup
 	@$(MAKE) --no-print-directory worker-start
 	@echo "CineMatch is at http://127.0.0.1:8000/  (Ctrl-C stops the site; 'make stop' stops everything)"
 	@trap '$(MAKE) --no-print-directory worker-stop' EXIT; \
-	$(VENV)/bin/gunicorn recsite.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 1 \
+	$(VENV)/bin/gunicorn recsite.wsgi -c recsite/gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2 --threads 1 \
 		--pid $(RUN_DIR)/gunicorn.pid --control-socket $(CURDIR)/$(RUN_DIR)/gunicorn.ctl \
 		--access-logfile $(LOG_DIR)/access.log
 

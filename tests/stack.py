@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from django.db import connection
@@ -24,6 +25,8 @@ from django.db import connection
 from catalog.models import Rating
 from recsite.embedded import port_is_free
 from tests.conftest import stop_process
+
+GUNICORN_CONFIG = Path(__file__).resolve().parents[1] / "recsite" / "gunicorn.conf.py"
 
 
 def free_port(start: int) -> int:
@@ -52,8 +55,9 @@ class Stack:
         # Django logs a failed request's traceback to the process's own output, not gunicorn's log.
         with open(self.folder / f"{name}.out", "ab") as output:
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "recsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-                 str(processes), "--threads", "2", "--control-socket", str(self.folder / f"{name}.ctl"),
+                [sys.executable, "-m", "gunicorn", "recsite.wsgi", "-c", str(GUNICORN_CONFIG),
+                 "--bind", f"127.0.0.1:{port}", "--workers", str(processes), "--threads", "2",
+                 "--control-socket", str(self.folder / f"{name}.ctl"),
                  "--error-logfile", str(self.folder / f"{name}.log")],
                 env=self.env, stdout=output, stderr=subprocess.STDOUT,
             )  # fmt: skip

@@ -47,6 +47,9 @@ def stack(django_db_setup, tmp_path):
 def test_two_servers_and_three_workers_share_one_database_and_one_redis(stack, taste_catalog):
     users_a, users_b, movies_a, movies_b = taste_catalog
     bases = [stack.web("web-a", processes=1), stack.web("web-b", processes=1)]
+    # Each server's worker ran the warm-up searches before taking a request (recsite/gunicorn.conf.py).
+    for name in ("web-a", "web-b"):
+        assert "warm in" in stack.log(name), stack.log(name)
     for name, queues in (("default-1", "default"), ("default-2", "default"), ("gpu", "gpu,interactive")):
         stack.worker(name, queues)
     client = Celery(broker=stack.redis.url, backend=stack.redis.url, set_as_current=False)

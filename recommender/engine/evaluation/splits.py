@@ -156,3 +156,17 @@ def validation_split(
     draw is independent of the test draw.
     """
     return protocol_split(train, protocol, seed=seed, test_fraction=test_fraction)
+
+
+def users_sample(test: Interactions, max_users: int, *, seed: int) -> Interactions:
+    """The rows of at most `max_users` of test's users, the same users on every run.
+
+    Users are picked by a hash of (seed, user), so whether one user is in the sample does not
+    depend on who else is. A test with max_users or fewer users is returned whole.
+    """
+    users = test.unique_users()
+    if len(users) <= max_users:
+        return test
+    keys = _hash_keys(seed, users, np.zeros_like(users))
+    chosen = users[np.argsort(keys, kind="stable")[:max_users]]
+    return test.take(np.isin(test.user_ids, chosen))

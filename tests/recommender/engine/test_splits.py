@@ -9,6 +9,7 @@ from recommender.engine.evaluation.splits import (
     random_loo_split,
     stratified_split,
     temporal_split,
+    users_sample,
     validation_split,
 )
 
@@ -106,3 +107,19 @@ def test_seed_ndcg_split_holds_out_a_quarter_of_each_items_ratings():
         assert (test.item_ids == item).sum() == item  # 4n ratings -> n held out, per item
     assert (1000, 50) in _rows(train)
     assert _rows(item_stratified_split(data, 0.25, seed=7)[1]) != _rows(test)
+
+
+def test_users_sample_keeps_whole_users_the_same_ones_every_run_whoever_else_is_there():
+    data = _data()  # 11 users
+    assert users_sample(data, 11, seed=5) is data
+    sample = users_sample(data, 4, seed=5)
+    kept = set(sample.unique_users().tolist())
+    assert len(kept) == 4
+    for user in kept:  # every row of a kept user, none of the others
+        assert (sample.user_ids == user).sum() == (data.user_ids == user).sum()
+    assert _rows(users_sample(data, 4, seed=5)) == _rows(sample)
+    assert set(users_sample(data, 4, seed=6).unique_users().tolist()) != kept
+    # A user's inclusion depends on its own hash only: adding users never evicts one that ranks ahead.
+    more = data.concat(Interactions.from_rows([(user, 1, 3.0, 1) for user in range(200, 260)]))
+    larger = set(users_sample(more, 4 + 60, seed=5).unique_users().tolist())
+    assert kept <= larger
