@@ -6,8 +6,9 @@ folder (manage.py synthetic_movielens), creates a database of its own on the sam
 as its own `manage.py` process with one BLAS thread: migrate, import_movielens (the real importer),
 train svd, train ease, refresh_feeds (every user's feed), http (`manage.py bench --http-only`: feed
 and search p95 over real HTTP at concurrency 1 and 4) and, with --steps, quality (`manage.py
-evaluate`: NDCG@10 of popularity and EASE on a split of this size's ratings) and embed (the
-catalogue's embeddings). Each step's wall time and peak memory (the process's maximum resident set,
+evaluate`: NDCG@10 of popularity and EASE on a split of this size's ratings), embed (the
+catalogue's embeddings) and vectors (`manage.py bench_vectors`: the HNSW index's recall and latency
+against an exact search, after embed). Each step's wall time and peak memory (the process's maximum resident set,
 from wait4) go into a table, var/bench-scale/results.json (rows of sizes not rerun are kept), and a
 log-log plot of cost against size (var/bench-scale/cost.png). A step that fails ends that size; the
 table says which and why.
@@ -29,8 +30,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from training.engine.synthetic.movielens import parse_size
 
-STEPS = ("generate", "migrate", "import", "train_svd", "train_ease", "refresh_feeds", "http", "quality", "embed")
-DEFAULT_STEPS = STEPS[:-2]  # opt in: quality refits on a split; embedding 60,000 movies on CPU takes hours
+STEPS = ("generate", "migrate", "import", "train_svd", "train_ease", "refresh_feeds", "http", "quality", "embed",
+         "vectors")  # fmt: skip
+# Opt in: quality refits on a split; embed takes most of an hour at 62,000 movies on CPU; vectors needs embed.
+DEFAULT_STEPS = tuple(step for step in STEPS if step not in ("quality", "embed", "vectors"))
 COMMANDS = {
     "migrate": ["migrate", "--noinput", "--verbosity", "0"],
     "import": ["import_movielens", "{folder}", "--name", "synthetic"],
@@ -42,6 +45,8 @@ COMMANDS = {
     # ranking quality on this size's ratings (a sanity check across sizes, not a target)
     "quality": ["evaluate", "--models", "popularity", "ease", "--k", "10", "--json", "{results}/quality.json"],
     "embed": ["embed"],
+    # HNSW recall and latency against an exact search, the serving index and a denser one
+    "vectors": ["bench_vectors", "--index", "32:128", "--json", "{results}/vectors.json"],
 }
 
 
@@ -101,6 +106,8 @@ class Command(BaseCommand):
                     row["serving_peak_mib"] = _serving_peak(row.pop("output"))
                 if step == "quality" and row["ok"]:
                     row["quality"] = _quality(out / label.lower() / "quality.json")
+                if step == "vectors" and row["ok"]:
+                    row["vectors"] = _vectors(out / label.lower() / "vectors.json")
                 row.pop("output", None)
                 rows.append(row)
                 self.stdout.write(f"[{label}] {step}: {row['seconds']:.1f} s, peak {row['peak_mib']:.0f} MiB"
@@ -144,6 +151,10 @@ class Command(BaseCommand):
             if "latency_ms" in row:
                 status = "p95 ms: " + ", ".join(f"{name} {value:.1f}" for name, value in row["latency_ms"].items())
                 status += f"; web worker peak {row.get('serving_peak_mib') or '?'} MiB"
+            if "vectors" in row:
+                status = "serving HNSW: " + "; ".join(
+                    f"k={v['k']} ef_search {v['ef_search']}: recall {v['recall']:.3f}, p95 {v['p95_ms']:.1f} ms "
+                    f"({v['plan']})" for v in row["vectors"])  # fmt: skip
             if "quality" in row:
                 status = "; ".join(f"{name} " + ", ".join(f"{metric} {value:.4f}" for metric, value in metrics.items())
                                    for name, metrics in row["quality"].items())  # fmt: skip
@@ -216,3 +227,11 @@ def _latencies(output: str) -> dict[str, float]:
         if len(parts) >= 8 and parts[0] in ("feed", "feedLM", "floor", "search") and parts[-6].isdigit():
             found[f"{parts[0]} c{parts[-6]}"] = float(parts[-3])
     return found
+
+
+def _vectors(path: Path) -> list[dict]:
+    """manage.py bench_vectors' rows for the serving index at the ef_search each reader uses
+    (100 for "more like this" at k=10, 400 for the search box at k=300)."""
+    served = {10: 100, 300: 400}
+    return [row for row in json.loads(path.read_text())["rows"]
+            if row["index"].endswith("(serving)") and served.get(row["k"]) == row["ef_search"]]  # fmt: skip
