@@ -200,25 +200,30 @@ def _candidates(movies, vectors: dict[str, np.ndarray], fulltext: list[int] = ()
     cosine similarity to every vector (less/more phrases too)."""
     if not vectors:
         return _by_popularity(movies)
-    aliases = {name: f"distance_{i}" for i, name in enumerate(vectors)}  # phrases are not SQL aliases
-    annotated = movies.filter(embedding__isnull=False).annotate(
-        **{aliases[name]: CosineDistance("embedding__vector", vector.tolist()) for name, vector in vectors.items()}
-    )
     targets = [name for name in ("titles", "text") if name in vectors]
-    found: dict[int, Movie] = {}
+    found: dict[int, None] = {}  # ids in the order found: ties in the blend keep it
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
-        orders = [aliases[name] for name in targets] or ["-rating_count"]
-        for order in orders:
-            for movie in annotated.order_by(order, "pk")[:NEAREST]:
-                found.setdefault(movie.pk, movie)
-        if fulltext:
-            for movie in annotated.filter(pk__in=fulltext):
-                found.setdefault(movie.pk, movie)
-    for movie in found.values():
+        for name in targets:
+            # Ordered by the distance alone, on the embedding table, so Postgres can walk the HNSW index
+            # (ordering joined movie rows, or by a second key, makes it sort every movie: 41 ms at 9,000
+            # movies, growing with the catalogue). The filters reach the scan as a subquery.
+            nearest = MovieEmbedding.objects.filter(movie__in=movies.values("pk"))
+            nearest = nearest.order_by(CosineDistance("vector", vectors[name].tolist()))
+            found |= dict.fromkeys(nearest.values_list("movie_id", flat=True)[:NEAREST])
+        if not targets:  # only "less"/"more" phrases: they re-order the most rated
+            rated = movies.filter(embedding__isnull=False).order_by("-rating_count", "pk")
+            found |= dict.fromkeys(rated.values_list("pk", flat=True)[:NEAREST])
+    found |= dict.fromkeys(fulltext)
+    aliases = {name: f"distance_{i}" for i, name in enumerate(vectors)}  # phrases are not SQL aliases
+    annotated = movies.filter(pk__in=list(found), embedding__isnull=False).annotate(
+        **{aliases[name]: CosineDistance("embedding__vector", vector.tolist()) for name, vector in vectors.items()}
+    )
+    by_id = {movie.pk: movie for movie in annotated}
+    for movie in by_id.values():
         movie.closeness = {name: 1.0 - float(getattr(movie, alias)) for name, alias in aliases.items()}
-    return list(found.values())
+    return [by_id[movie_id] for movie_id in found if movie_id in by_id]
 
 
 def _by_popularity(movies) -> list[Movie]:
