@@ -150,7 +150,9 @@ class SimilarMoviesApi(APIView):
         movie = get_object_or_404(Movie, pk=pk)
         matches = movies_similar_to(movie=movie, k=query.validated_data["k"])
         similar_reasons_request(
-            user=request.user, movie_id=movie.pk, other_ids=[match.movie.pk for match in matches if not match.written]
+            user=request.user,
+            movie_id=movie.pk,
+            other_ids=[match.movie.pk for match in matches if match.wants_written_reason],
         )
         matches = _with_genres(matches)
         return Response({"results": SimilarMatchSerializer(matches, many=True).data})

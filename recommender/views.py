@@ -44,7 +44,9 @@ def movie_page(request: HttpRequest, movie_id: int) -> HttpResponse:
     similar = movies_similar_to(movie=movie, k=SIMILAR_ON_PAGE)
     # The LLM writes the reasons still missing in the background; the page shows the template meanwhile.
     similar_reasons_request(
-        user=request.user, movie_id=movie.pk, other_ids=[match.movie.pk for match in similar if not match.written]
+        user=request.user,
+        movie_id=movie.pk,
+        other_ids=[match.movie.pk for match in similar if match.wants_written_reason],
     )
     context = {
         "movie": movie,

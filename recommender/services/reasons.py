@@ -89,6 +89,18 @@ def similar_reason(movie, text: MovieText, other, other_text: MovieText) -> str:
     return f"If you enjoyed {movie}, you might love {other} for {shared_description(text, other_text)}."
 
 
+def co_liked_reason(movie, text: MovieText, other, other_text: MovieText, shared_likers: int) -> str:
+    """The audience reason: how many people liked both (counted from ratings of 4 stars or more),
+    and what the two movies' metadata share, if anything."""
+    sentence = f"{shared_likers} people who liked {movie} also liked {other}."
+    genres = [genre.lower() for genre in other_text.genres if genre in text.genres]
+    directors = [name for name in other_text.directors if name in text.directors]
+    keywords = [word for word in other_text.keywords if word in text.keywords]
+    common = ([_join(genres[:3])] if genres else []) + ([f"directed by {_join(directors)}"] if directors else [])
+    common += [f"about {_join(keywords[:3])}"] if keywords else []
+    return sentence + (f" In common: {'; '.join(common)}." if common else "")
+
+
 def shared_description(text: MovieText, other_text: MovieText) -> str:
     shared = []
     genres = [genre for genre in other_text.genres if genre in text.genres]

@@ -3,6 +3,7 @@
 import pytest
 
 from catalog.models import Genre, Movie
+from catalog.services import rating_upsert
 from recommender.models import MovieEmbedding
 from recommender.services.embeddings import embeddings_refresh
 
@@ -139,3 +140,31 @@ def test_llm_reasons_are_requested_once_then_served_from_the_cache(
     assert reason == (
         "If you enjoyed Deep Space Horror, you might love Orbit of Silence for its tense survival story in space."
     )
+
+
+@pytest.mark.ml
+def test_more_like_this_puts_what_the_same_people_liked_before_a_title_look_alike(api, make_movie, make_user):
+    heat = make_movie("Heat", 1995, ("Crime", "Thriller"))
+    city_heat = make_movie("City Heat", 1984, ("Crime",))  # shares a title word and a genre, no audience
+    casino = make_movie("Casino", 1995, ("Crime", "Drama"))
+    embeddings_refresh()
+    fans = [make_user() for _ in range(5)]
+    for n, fan in enumerate(fans):
+        rating_upsert(user=fan, movie=heat, value=5)
+        rating_upsert(user=fan, movie=casino, value=4 if n < 4 else 2)  # four liked both; one did not
+    results = api.get(f"/api/v1/movies/{heat.id}/similar/", {"k": 2}).json()["results"]
+    assert [item["movie"]["title"] for item in results] == ["Casino", "City Heat"]
+    # The count is true: the people who rated both 4 stars or more.
+    assert results[0]["reason"] == "4 people who liked Heat (1995) also liked Casino (1995). In common: crime."
+    assert results[1]["reason"].startswith("If you enjoyed Heat (1995), you might love City Heat (1984)")
+
+
+@pytest.mark.ml
+def test_more_like_this_needs_at_least_three_shared_likers_to_cite_an_audience(api, make_movie, make_user):
+    heat, casino = make_movie("Heat", 1995, ("Crime",)), make_movie("Casino", 1995, ("Crime",))
+    embeddings_refresh()
+    for fan in [make_user() for _ in range(2)]:
+        rating_upsert(user=fan, movie=heat, value=5)
+        rating_upsert(user=fan, movie=casino, value=5)
+    results = api.get(f"/api/v1/movies/{heat.id}/similar/", {"k": 1}).json()["results"]
+    assert "people who liked" not in results[0]["reason"]
