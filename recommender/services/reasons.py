@@ -51,7 +51,8 @@ def similar_reasons_generate(*, movie_id: int, other_ids: list[int]) -> int:
     missing = [other for other in other_ids if other not in cached]
     facts = movie_facts(movie_ids=[movie_id, *missing])
     texts = movie_texts(movie_ids=[movie_id, *missing])
-    shared = {other: shared_description(texts[movie_id], texts[other]) for other in missing if other in texts}
+    shared = {other: shared_metadata(texts[movie_id], texts[other]) or "nothing in their metadata"
+              for other in missing if other in texts}  # fmt: skip
     if movie_id not in facts:
         return 0
     liked = facts[movie_id]
@@ -85,34 +86,41 @@ def reason_sentence(liked_title: str, suggested_title: str, continuation: str) -
 
 
 def similar_reason(movie, text: MovieText, other, other_text: MovieText) -> str:
-    """The template reason: one sentence that claims only what both movies' metadata share."""
-    return f"If you enjoyed {movie}, you might love {other} for {shared_description(text, other_text)}."
+    """The template reason: one sentence that claims only what both movies' metadata share. With
+    nothing shared it claims only what holds: close descriptions where both have one, else nothing."""
+    shared = shared_metadata(text, other_text)
+    if shared:
+        return f"If you enjoyed {movie}, you might love {other} for {shared}."
+    if text.description and other_text.description:
+        return f"If you enjoyed {movie}, you might love {other}: their stories are told in much the same terms."
+    return f"If you enjoyed {movie}, you might also try {other}."
 
 
 def co_liked_reason(movie, text: MovieText, other, other_text: MovieText, shared_likers: int) -> str:
     """The audience reason: how many people liked both (counted from ratings of 4 stars or more),
     and what the two movies' metadata share, if anything."""
     sentence = f"{shared_likers} people who liked {movie} also liked {other}."
-    genres = [genre.lower() for genre in other_text.genres if genre in text.genres]
-    directors = [name for name in other_text.directors if name in text.directors]
-    keywords = [word for word in other_text.keywords if word in text.keywords]
-    common = ([_join(genres[:3])] if genres else []) + ([f"directed by {_join(directors)}"] if directors else [])
-    common += [f"about {_join(keywords[:3])}"] if keywords else []
+    genres, directors, keywords = _in_common(text, other_text)
+    common = ([_join(genres)] if genres else []) + ([f"directed by {_join(directors)}"] if directors else [])
+    common += [f"about {_join(keywords)}"] if keywords else []
     return sentence + (f" In common: {'; '.join(common)}." if common else "")
 
 
-def shared_description(text: MovieText, other_text: MovieText) -> str:
-    shared = []
-    genres = [genre for genre in other_text.genres if genre in text.genres]
-    if genres:
-        shared.append(f"its {_join([g.lower() for g in genres[:3]])} streak")
+def _in_common(text: MovieText, other_text: MovieText) -> tuple[list[str], list[str], list[str]]:
+    """The genres (lower case, up to 3), directors and keywords (up to 3) both movies have."""
+    genres = [genre.lower() for genre in other_text.genres if genre in text.genres][:3]
     directors = [name for name in other_text.directors if name in text.directors]
-    if directors:
-        shared.append(f"the same director, {_join(directors)}")
-    keywords = [word for word in other_text.keywords if word in text.keywords]
-    if keywords:
-        shared.append(f"shared themes ({_join(keywords[:3])})")
-    return _join(shared, separator="; ") if shared else "a story its description tells in much the same terms"
+    keywords = [word for word in other_text.keywords if word in text.keywords][:3]
+    return genres, directors, keywords
+
+
+def shared_metadata(text: MovieText, other_text: MovieText) -> str:
+    """What both movies' metadata share, as a phrase ("its crime and thriller streak; ..."), or ""."""
+    genres, directors, keywords = _in_common(text, other_text)
+    shared = [f"its {_join(genres)} streak"] if genres else []
+    shared += [f"the same director, {_join(directors)}"] if directors else []
+    shared += [f"shared themes ({_join(keywords)})"] if keywords else []
+    return _join(shared, separator="; ") if shared else ""
 
 
 def _join(items: list[str], separator: str = ", ") -> str:

@@ -145,7 +145,7 @@ def test_llm_reasons_are_requested_once_then_served_from_the_cache(
 @pytest.mark.ml
 def test_more_like_this_puts_what_the_same_people_liked_before_a_title_look_alike(api, make_movie, make_user):
     heat = make_movie("Heat", 1995, ("Crime", "Thriller"))
-    city_heat = make_movie("City Heat", 1984, ("Crime",))  # shares a title word and a genre, no audience
+    make_movie("City Heat", 1984, ("Crime",))  # shares a title word and a genre, no audience
     casino = make_movie("Casino", 1995, ("Crime", "Drama"))
     embeddings_refresh()
     fans = [make_user() for _ in range(5)]

@@ -46,7 +46,7 @@ def test_co_likes_find_what_the_same_people_liked_where_meaning_cannot():
     rows += [(user, 2, 4.0) for user in range(1, 7)] + [(user, 3, 4.0) for user in range(20, 25)]
     rows += [(user, 4, 4.0) for user in range(1, 25)]
     data = _interactions(rows)
-    held_out = np.asarray([int(user) <= 6 and int(item) == 2 for user, item in zip(data.user_ids, data.item_ids)])
+    held_out = (data.user_ids <= 6) & (data.item_ids == 2)
     train, test = data.take(~held_out), data.take(held_out)
     vectors = np.asarray([[1.0, 0.0], [0.0, 1.0], [1.0, 0.01], [0.5, 0.5]], dtype=np.float32)
     results = evaluate_similar(train, test, np.asarray([1, 2, 3, 4]), vectors, [0.0, 1.0], k=1)
