@@ -34,7 +34,9 @@ from pgvector.django import CosineDistance
 from catalog.models import Movie, NotInterested, Rating
 from recommender.engine.query.lexicon import mentions_film, unexplained_words
 from recommender.engine.query.schema import ParsedQuery
+from recommender.engine.text.exclusions import RuledOut
 from recommender.models import MovieEmbedding
+from recommender.selectors.exclusions import ruled_out_filter, user_ruled_out
 from recommender.selectors.free_text import free_text_rank, free_text_reasons, fulltext_for
 from recommender.selectors.search_answers import MOVIE_FACTS, and_join, answer_for
 from recommender.services.embeddings import embedder
@@ -77,6 +79,9 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
         parse = replace(parse, intent="rec", ask=None)
     result = SearchResult(query=query, parse=parse, parser=parser, route="recommendations",
                           understood=understood(parse))  # fmt: skip
+    if parse.intent == "rec":
+        standing = standing_exclusions(user=user, parse=parse, genre=genre)
+        result.understood += [f"leaving out {standing.describe()}, as your words ask"] if standing else []
     if parse.intent == "non_rec":
         result.answer, movies = answer_for(parse=parse, user=user)
         result.route = "answer" if result.answer else "title"
@@ -120,6 +125,9 @@ def recommendations_for(
     if user.is_authenticated:
         rated = dict(Rating.objects.filter(user=user).values_list("movie_id", "value"))
         excluded |= set(rated) | set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
+        standing = standing_exclusions(user=user, parse=parse, genre=genre)
+        if standing:
+            movies = movies.exclude(ruled_out_filter(standing))
     movies = movies.exclude(pk__in=excluded)
     vectors = _similarity_vectors(parse, query, named)
     if named and "titles" not in vectors:  # the named movies are not embedded yet: their genres stand in
@@ -145,6 +153,14 @@ def recommendations_for(
     chosen = [candidates[i] for i in order]
     reasons = free_text_reasons(query, chosen) if free_text else _reasons(chosen, parse, named)
     return [SearchHit(candidates[i], float(scores[i]), reason) for i, reason in zip(order, reasons, strict=True)]
+
+
+def standing_exclusions(*, user, parse: ParsedQuery, genre: str = "") -> RuledOut:
+    """What the person's own words rule out of every ranking ("no horror"), less the genres this
+    request asks for by name ("a horror movie like Alien" wants horror)."""
+    if not user.is_authenticated:
+        return RuledOut()
+    return user_ruled_out(user_id=user.pk).without({*parse.genres, *([genre] if genre else [])})
 
 
 def _filters(

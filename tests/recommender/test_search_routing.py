@@ -96,6 +96,20 @@ def test_a_signed_in_user_gets_recommendations_without_what_they_rated(user_api,
     assert ("Airplane!", 1980) not in _titles(_search(client, "comedies from the 80s"))
 
 
+def test_what_a_person_ruled_out_in_their_words_is_left_out_unless_the_request_asks_for_it(user_api, catalog):
+    from catalog.preferences import preference_update
+
+    client, user = user_api
+    preference_update(user=user, text="I love comedies, but no horror please.")
+    body = _search(client, "comedies from the 80s")
+    assert ("Ghostbusters", 1984) not in _titles(body) and ("Stripes", 1981) in _titles(body)
+    assert "leaving out horror, as your words ask" in body["understood"]
+    assert ("Ghostbusters", 1984) in _titles(_search(client.__class__(), "comedies from the 80s"))  # not for others
+    asked = _search(client, "horror comedies from the 80s")  # asked by name: the request wins
+    assert ("Ghostbusters", 1984) in _titles(asked)
+    assert not any(words.startswith("leaving out") for words in asked["understood"])
+
+
 def test_chat_account_and_off_topic_requests_get_a_polite_reply_and_no_movies(api, catalog):
     for q in ("hello there", "how do i change my password", "what is 17 times 23"):
         body = _search(api, q)

@@ -60,6 +60,16 @@ class RuledOut:
             return True
         return bool({keyword.lower() for keyword in keywords} & set(self.keywords))
 
+    def without(self, genres: set[str]) -> RuledOut:
+        """These rules less every genre set that holds one of `genres`: a request that asks for horror
+        by name gets horror, whatever the person wrote once. Concerns stay."""
+        kept = tuple(genre_set for genre_set in self.genre_sets if not genre_set & genres)
+        if len(kept) == len(self.genre_sets):
+            return self
+        dropped = set(self.genre_sets) - set(kept)
+        phrases = tuple(phrase for phrase in self.phrases if _genres_of(phrase) not in dropped)
+        return RuledOut(genre_sets=kept, concerns=self.concerns, phrases=phrases)
+
     def describe(self) -> str:
         """For people, in their words: "romantic comedies", "horror and gore"."""
         names = list(self.phrases)
@@ -104,6 +114,16 @@ def ruled_out(text: str) -> RuledOut:
     unique_sets = tuple(dict.fromkeys(frozenset(genre_set) for genre_set in genre_sets))
     return RuledOut(genre_sets=unique_sets, concerns=tuple(dict.fromkeys(concerns)),
                     phrases=tuple(dict.fromkeys(" ".join(phrase) for phrase in phrases)))  # fmt: skip
+
+
+def _genres_of(phrase: str) -> frozenset[str]:
+    """The genres a ruled-out phrase names ("romantic comedies": Romance and Comedy)."""
+    words, genres, start = phrase.split(), set(), 0
+    while start < len(words):
+        size, genre, _ = _item_at(words, start)
+        genres |= {genre} if genre else set()
+        start += max(size, 1)
+    return frozenset(genres)
 
 
 def _item_at(words: list[str], start: int) -> tuple[int, str | None, str | None]:

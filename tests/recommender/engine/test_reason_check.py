@@ -117,3 +117,12 @@ def test_ruling_out_romantic_comedies_keeps_comedies_and_romances_and_says_it_in
     assert rules.describe() == "romantic comedies"
     assert rules.excludes(genres=["Comedy", "Drama", "Romance"], keywords=[])
     assert not rules.excludes(genres=["Comedy"], keywords=[]) and not rules.excludes(genres=["Romance"], keywords=[])
+
+
+def test_a_request_that_asks_for_a_ruled_out_genre_by_name_lifts_only_that_rule():
+    rules = ruled_out("no horror, not a fan of romantic comedies, nothing too violent")
+    for_horror = rules.without({"Horror"})
+    assert for_horror.genre_sets == (frozenset({"Romance", "Comedy"}),) and for_horror.concerns == ("violence",)
+    assert for_horror.describe() == "romantic comedies and violence"
+    assert rules.without({"Comedy"}).describe() == "horror and violence"
+    assert rules.without({"Western"}) is rules
