@@ -24,7 +24,7 @@ from catalog.services import movie_stats_refresh
 
 BATCH = 5000
 MOVIE_FIELDS = ["title", "year", "overview", "tagline", "keywords", "runtime", "popularity", "languages", "countries",
-                "awards"]  # fmt: skip
+                "studios", "awards"]  # fmt: skip
 ID_FIELDS = ["movielens_id", "tmdb_id", "imdb_id"]
 
 

@@ -59,6 +59,7 @@ class Movie(models.Model):
     popularity = models.FloatField(null=True, blank=True, help_text="TMDB popularity, where known")
     languages = models.JSONField(default=list, blank=True, help_text="spoken in the film, the original language first")
     countries = models.JSONField(default=list, blank=True, help_text="countries of production")
+    studios = models.JSONField(default=list, blank=True, help_text="production companies (TMDB), as named there")
     awards = models.CharField(max_length=255, blank=True, help_text='e.g. "Won 3 Oscars. Nominated for 6 Oscars."')
     # Kept current by rating services and importers so lists never aggregate 100k rows per request.
     rating_count = models.PositiveIntegerField(default=0, db_index=True)

@@ -72,8 +72,9 @@ def _wheel_path(cache_dir: Path, bundled: BundledFile) -> Path:
 
 # What the readers take from the files; part of every fingerprint, so that a reader taking more
 # (2: OMDb languages, countries and Oscars; 3: OMDb cast ordered by films per actor, not
-# alphabetically; 4: by the critic reviews of their films) re-imports unchanged files once.
-READER_VERSION = 4
+# alphabetically; 4: by the critic reviews of their films; 5: TMDB production companies) re-imports
+# unchanged files once.
+READER_VERSION = 5
 
 
 def files_fingerprint(paths: list[Path]) -> str:

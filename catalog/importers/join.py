@@ -36,6 +36,8 @@ def merge_movie(target: MovieRecord, source: MovieRecord) -> None:
         target.languages = list(source.languages)
     if not target.countries:
         target.countries = list(source.countries)
+    if not target.studios:
+        target.studios = list(source.studios)
     if not target.credits:
         target.credits = list(source.credits)
 

@@ -45,6 +45,7 @@ class MovieRecord:
     popularity: float | None = None
     languages: list[str] = field(default_factory=list)  # spoken in the film, the original language first
     countries: list[str] = field(default_factory=list)  # of production
+    studios: list[str] = field(default_factory=list)  # production companies, as TMDB names them
     awards: str = ""  # e.g. "Won 3 Oscars. Nominated for 6 Oscars."
     credits: list[CreditRecord] = field(default_factory=list)
 

@@ -101,6 +101,7 @@ def _read_tmdb_movies(movies_path: Path, records: dict[int, MovieRecord]) -> Non
                 overview=(row.get("overview") or "").strip(),
                 tagline=(row.get("tagline") or "").strip(),
                 keywords=_names_of(row.get("keywords") or "", movies_path, line, "keywords"),
+                studios=_names_of(row.get("production_companies") or "", movies_path, line, "production_companies"),
                 runtime=runtime or None,
                 popularity=_optional_number(row.get("popularity") or "", float, movies_path, line, "popularity"),
             )

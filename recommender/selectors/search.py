@@ -34,6 +34,7 @@ from pgvector.django import CosineDistance
 from catalog.models import Movie, NotInterested, Rating
 from recommender.engine.query.lexicon import mentions_film, unexplained_words
 from recommender.engine.query.schema import ParsedQuery
+from recommender.engine.query.studios import studio_companies, studios_named
 from recommender.engine.text.exclusions import RuledOut
 from recommender.models import MovieEmbedding
 from recommender.selectors.exclusions import ruled_out_filter, user_ruled_out
@@ -80,6 +81,7 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
     result = SearchResult(query=query, parse=parse, parser=parser, route="recommendations",
                           understood=understood(parse))  # fmt: skip
     if parse.intent == "rec":
+        result.understood += [f"from {brand}" for brand in studios_named(query)]
         standing = standing_exclusions(user=user, parse=parse, genre=genre)
         result.understood += [f"leaving out {standing.describe()}, as your words ask"] if standing else []
     if parse.intent == "non_rec":
@@ -118,7 +120,9 @@ def recommendations_for(
 ) -> list[SearchHit]:
     # A long description mentions genres in passing ("funny, a bit romantic, nothing too dark"): any
     # of them will do. A short request names the kind it wants ("buddy cop action comedy"): all of them.
-    movies = Movie.objects.filter(_filters(parse, genre, decade, all_genres=len(query.split()) <= SHORT_REQUEST_WORDS))
+    studios = studios_named(query)
+    short = len(query.split()) <= SHORT_REQUEST_WORDS
+    movies = Movie.objects.filter(_filters(parse, genre, decade, all_genres=short, studios=studios))
     named = [title.id for title in parse.titles]
     excluded = set(named)
     rated: dict[int, float] = {}
@@ -139,7 +143,9 @@ def recommendations_for(
     if not candidates and parse.genres and (len(parse.genres) > 1 or free_text):
         # "funny horror westerns": any of them, not all; a described request ("...rather than action")
         # may have been read with a genre it did not ask for: its words still rank the catalog.
-        loose = Movie.objects.filter(_filters(parse, genre, decade, all_genres=False, parsed_genres=not free_text))
+        loose = Movie.objects.filter(
+            _filters(parse, genre, decade, all_genres=False, parsed_genres=not free_text, studios=studios)
+        )
         loose = loose.exclude(pk__in=excluded)
         candidates = _candidates(loose, vectors, fulltext) or _by_popularity(loose)
     if not candidates:
@@ -152,6 +158,10 @@ def recommendations_for(
     order = np.argsort(-scores, kind="stable")[:k]
     chosen = [candidates[i] for i in order]
     reasons = free_text_reasons(query, chosen) if free_text else _reasons(chosen, parse, named)
+    if studios:  # every hit is from a studio named: say which
+        reasons = [
+            f"From {_studio_of(movie, studios)} · {reason}" for movie, reason in zip(chosen, reasons, strict=True)
+        ]
     return [SearchHit(candidates[i], float(scores[i]), reason) for i, reason in zip(order, reasons, strict=True)]
 
 
@@ -163,10 +173,21 @@ def standing_exclusions(*, user, parse: ParsedQuery, genre: str = "") -> RuledOu
     return user_ruled_out(user_id=user.pk).without({*parse.genres, *([genre] if genre else [])})
 
 
+def _studio_of(movie: Movie, brands: list[str]) -> str:
+    return next(brand for brand in brands if set(studio_companies([brand])) & set(movie.studios or []))
+
+
 def _filters(
-    parse: ParsedQuery, genre: str, decade: int | None, all_genres: bool = True, parsed_genres: bool = True
+    parse: ParsedQuery,
+    genre: str,
+    decade: int | None,
+    all_genres: bool = True,
+    parsed_genres: bool = True,
+    studios: list[str] = (),
 ) -> Q:
     condition = Q()
+    if studios:  # "pixar movies": made by any of the studios named
+        condition &= Q(*[Q(studios__contains=[name]) for name in studio_companies(studios)], _connector=Q.OR)
     if genre:  # the filter a person chose is always kept
         condition &= Q(pk__in=Movie.objects.filter(genres__name__iexact=genre).values("pk"))
     wanted = parse.genres if parsed_genres else []

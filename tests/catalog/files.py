@@ -83,13 +83,14 @@ def ml100k_folder(folder: Path) -> Path:
 def tmdb_pair(folder: Path) -> tuple[Path, Path]:
     genres = json.dumps([{"id": 16, "name": "Animation"}])
     keywords = json.dumps([{"id": 1, "name": "toy"}, {"id": 2, "name": "friendship"}])
+    studios = json.dumps([{"id": 3, "name": "Pixar Animation Studios"}]).replace('"', '""')
     movies = write(
         folder / "movies.csv",
         f'''
-id,title,original_title,overview,tagline,genres,keywords,release_date,runtime,popularity
-862,Toy Story,Toy Story,"Led by Woody, Andy's toys live happily in his room.",The adventure takes off!,"{genres.replace('"', '""')}","{keywords.replace('"', '""')}",1995-10-30,81,73.64
-949,Heat,Heat,A group of professional bank robbers.,A Los Angeles crime saga,[],[],1995-12-15,170,70.1
-99999,Brand New Film,Brand New Film,Nobody has rated this yet.,,[],[],2015-01-01,,1.5
+id,title,original_title,overview,tagline,genres,keywords,release_date,runtime,popularity,production_companies
+862,Toy Story,Toy Story,"Led by Woody, Andy's toys live happily in his room.",The adventure takes off!,"{genres.replace('"', '""')}","{keywords.replace('"', '""')}",1995-10-30,81,73.64,"{studios}"
+949,Heat,Heat,A group of professional bank robbers.,A Los Angeles crime saga,[],[],1995-12-15,170,70.1,[]
+99999,Brand New Film,Brand New Film,Nobody has rated this yet.,,[],[],2015-01-01,,1.5,
 ''',
     )
     cast = json.dumps(

@@ -107,6 +107,8 @@ def test_tmdb_pair_enriches_by_tmdb_id_and_adds_unknown_films(tmp_path):
     toy = Movie.objects.get(movielens_id=1)
     assert toy.overview.startswith("Led by Woody")
     assert (toy.tagline, toy.runtime, toy.keywords) == ("The adventure takes off!", 81, ["toy", "friendship"])
+    assert toy.studios == ["Pixar Animation Studios"]
+    assert Movie.objects.get(title="Heat").studios == []
     assert list(Credit.objects.filter(movie=toy, role="cast").values_list("person__name", "character")) == [
         ("Tom Hanks", "Woody"),
         ("Tim Allen", "Buzz Lightyear"),

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def heat(make_movie):
-    heat = make_movie("Heat", 1995, ("Crime",), imdb_id="tt0113277")
+    heat = make_movie("Heat", 1995, ("Crime",), imdb_id="tt0113277", studios=["Regency Enterprises", "Forward Pass"])
     mann = Person.objects.create(name="Michael Mann")
     Credit.objects.create(movie=heat, person=mann, role="director")
     Credit.objects.create(movie=heat, person=mann, role="writer")
@@ -28,6 +28,7 @@ def test_the_movie_page_links_people_in_billing_order_imdb_and_shows_how_people_
     cast = re.findall(r'<a href="/people/\d+/">([^<]+)</a>', page.split("<dt>Cast</dt>")[1].split("</dd>")[0])
     assert cast == ["Robert De Niro", "Al Pacino", "Val Kilmer"]
     assert "<dt>Written by</dt>" in page and 'href="https://www.imdb.com/title/tt0113277/"' in page
+    assert "<dt>Made by</dt><dd>Regency Enterprises, Forward Pass</dd>" in page
     bars = dict(re.findall(r'<span class="bar-label">([\d.]+) ★</span><span class="bar" [^>]*></span>'
                            r'<span class="bar-count">(\d+)</span>', page))  # fmt: skip
     assert len(bars) == 10 and (bars["4.5"], bars["5.0"], bars["2.0"], bars["3.0"]) == ("2", "1", "1", "0")

@@ -110,6 +110,23 @@ def test_what_a_person_ruled_out_in_their_words_is_left_out_unless_the_request_a
     assert not any(words.startswith("leaving out") for words in asked["understood"])
 
 
+@pytest.mark.ml  # a described request is embedded
+def test_a_studio_people_choose_films_by_filters_the_recommendations(api, catalog, make_movie):
+    make_movie("Toy Story", 1995, ("Animation", "Comedy"), rating_count=200, rating_mean=3.9,
+               studios=["Pixar Animation Studios"])  # fmt: skip
+    make_movie("Up", 2009, ("Animation", "Adventure"), rating_count=80, rating_mean=4.0,
+               studios=["Walt Disney Pictures", "Pixar Animation Studios"])  # fmt: skip
+    make_movie("Shrek", 2001, ("Animation", "Comedy"), rating_count=150, rating_mean=3.8,
+               studios=["DreamWorks Animation"])  # fmt: skip
+    body = _search(api, "best pixar movies")
+    assert body["route"] == "recommendations" and "from Pixar" in body["understood"]
+    assert sorted(_titles(body)) == [("Toy Story", 1995), ("Up", 2009)]
+    assert all(hit["reason"].startswith("From Pixar") for hit in body["results"])
+    both = _search(api, "animated films from pixar or dreamworks")
+    assert sorted(_titles(both)) == [("Shrek", 2001), ("Toy Story", 1995), ("Up", 2009)]
+    assert _search(api, "movies set in washington dc")["understood"] == []  # "dc" alone is not the studio
+
+
 def test_chat_account_and_off_topic_requests_get_a_polite_reply_and_no_movies(api, catalog):
     for q in ("hello there", "how do i change my password", "what is 17 times 23"):
         body = _search(api, q)
