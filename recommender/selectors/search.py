@@ -35,11 +35,14 @@ from catalog.models import Movie, NotInterested, Rating
 from recommender.engine.query.lexicon import mentions_film, unexplained_words
 from recommender.engine.query.schema import ParsedQuery
 from recommender.engine.query.studios import studio_companies, studios_named
+from recommender.engine.similar import CO_LIKE_WEIGHT, MIN_SHARED_LIKERS
+from recommender.engine.text.documents import NOT_THEMES
 from recommender.engine.text.exclusions import RuledOut
 from recommender.models import MovieEmbedding
 from recommender.selectors.exclusions import ruled_out_filter, user_ruled_out
 from recommender.selectors.free_text import free_text_rank, free_text_reasons, fulltext_for
 from recommender.selectors.search_answers import MOVIE_FACTS, and_join, answer_for
+from recommender.selectors.similar import co_likes
 from recommender.services.embeddings import embedder
 from recommender.services.query_parser import query_parse
 from recommender.services.registry import serving_model
@@ -139,7 +142,8 @@ def recommendations_for(
         movies = movies.filter(pk__in=shared)
     free_text = "text" in vectors and not named  # described, not named: the narrative pipeline ranks it
     fulltext = fulltext_for(query) if free_text else []
-    candidates = _candidates(movies, vectors, fulltext) or _by_popularity(movies)  # no embeddings: filters alone
+    shared, co_like = _named_co_likes(named)  # "like Up": what the people who liked Up liked too
+    candidates = _candidates(movies, vectors, [*fulltext, *co_like]) or _by_popularity(movies)  # no embeddings
     if not candidates and parse.genres and (len(parse.genres) > 1 or free_text):
         # "funny horror westerns": any of them, not all; a described request ("...rather than action")
         # may have been read with a genre it did not ask for: its words still rank the catalog.
@@ -154,10 +158,10 @@ def recommendations_for(
         candidates, scores = free_text_rank(query=query, movies=candidates, fulltext=fulltext)
         scores = scores + _adjustments(candidates, vectors, rated)
     else:
-        scores = _blend(candidates, vectors, rated)
+        scores = _blend(candidates, vectors, rated, co_like)
     order = np.argsort(-scores, kind="stable")[:k]
     chosen = [candidates[i] for i in order]
-    reasons = free_text_reasons(query, chosen) if free_text else _reasons(chosen, parse, named)
+    reasons = free_text_reasons(query, chosen) if free_text else _reasons(chosen, parse, named, shared)
     if studios:  # every hit is from a studio named: say which
         reasons = [
             f"From {_studio_of(movie, studios)} · {reason}" for movie, reason in zip(chosen, reasons, strict=True)
@@ -267,12 +271,29 @@ def _by_popularity(movies) -> list[Movie]:
     return list(movies.order_by("-rating_count", "title")[:NEAREST])
 
 
-def _blend(candidates: list[Movie], vectors: dict, rated: dict[int, float]) -> np.ndarray:
+def _named_co_likes(named: list[int]) -> tuple[dict[int, int], dict[int, float]]:
+    """For the titles a request names: the first one's shared likers per movie (for reasons), and each
+    movie's co-like score averaged over the titles (recommender/engine/similar.py)."""
+    if not named:
+        return {}, {}
+    per_title = [co_likes(movie_id, limit=NEAREST) for movie_id in named]
+    scores: dict[int, float] = {}
+    for _, title_scores in per_title:
+        for movie_id, score in title_scores.items():
+            scores[movie_id] = scores.get(movie_id, 0.0) + score / len(named)
+    return per_title[0][0], scores
+
+
+def _blend(candidates: list[Movie], vectors: dict, rated: dict[int, float], co_like: dict[int, float]) -> np.ndarray:
     w = SCORE_WEIGHTS
     scores = np.zeros(len(candidates), dtype=np.float64)
     targets = [name for name in ("titles", "text") if name in vectors]
     for name in targets:
-        scores += w["similarity"] / len(targets) * np.asarray([_closeness(m, name) for m in candidates])
+        similarity = np.asarray([_closeness(m, name) for m in candidates])
+        if name == "titles" and co_like:  # "like Up" as "more like this" ranks Up's neighbours, same blend
+            co = np.asarray([co_like.get(m.pk, 0.0) for m in candidates])
+            similarity = (1 - CO_LIKE_WEIGHT) * similarity + CO_LIKE_WEIGHT * co
+        scores += w["similarity"] / len(targets) * similarity
     counts = np.asarray([m.rating_count for m in candidates], dtype=np.float64)
     means = np.asarray([m.rating_mean or 3.0 for m in candidates], dtype=np.float64)
     scores += w["popularity"] * np.log1p(counts) / math.log1p(max(counts.max(), 1.0))
@@ -316,17 +337,24 @@ def _personal_percentiles(rated: dict[int, float], movie_ids: list[int]) -> np.n
 CREDITED = {"director": "Directed by", "writer": "Written by", "cast": "With"}
 
 
-def _reasons(movies: list[Movie], parse: ParsedQuery, named: list[int]) -> list[str]:
-    """One true line per movie from its own rows: the person asked for, what it shares with the named
-    title (director, keywords, genres), the theme among its keywords; else its genres and year."""
+def _reasons(
+    movies: list[Movie], parse: ParsedQuery, named: list[int], shared: dict[int, int] | None = None
+) -> list[str]:
+    """One true line per movie from its own rows: the person asked for, how many who liked the named
+    title liked it too (`shared`), what it shares with that title (director, keywords, genres), the
+    theme among its keywords; else its genres and year."""
     rows = Movie.objects.filter(pk__in=[movie.pk for movie in movies] + named)
     facts = {movie.pk: movie for movie in rows.prefetch_related("genres", "credits__person")}
     source = facts.get(named[0]) if named else None
     source_directors = {c.person.name for c in source.credits.all() if c.role == "director"} if source else set()
-    return [" · ".join(_reason_parts(facts[movie.pk], parse, source, source_directors)[:2]) for movie in movies]
+    shared = shared or {}
+    return [" · ".join(_reason_parts(facts[movie.pk], parse, source, source_directors, shared.get(movie.pk, 0))[:2])
+            for movie in movies]  # fmt: skip
 
 
-def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None, source_directors: set[str]) -> list[str]:
+def _reason_parts(
+    movie: Movie, parse: ParsedQuery, source: Movie | None, source_directors: set[str], shared_likers: int = 0
+) -> list[str]:
     genres = [genre.name for genre in movie.genres.all()]
     credits = {(credit.person.name, credit.role) for credit in movie.credits.all()}
     keywords = movie.keywords or []
@@ -335,9 +363,11 @@ def _reason_parts(movie: Movie, parse: ParsedQuery, source: Movie | None, source
         role = next((role for name, role in sorted(credits) if name == person.name), None)
         if role:
             parts.append(f"{CREDITED[role]} {person.name}")
+    if source is not None and shared_likers >= MIN_SHARED_LIKERS:
+        parts.append(f"{shared_likers} people who liked {source.title} liked this too")
     if source is not None:
         directors = sorted(name for name, role in credits if role == "director" and name in source_directors)
-        shared_keywords = [word for word in source.keywords or [] if word in keywords]
+        shared_keywords = [word for word in source.keywords or [] if word in keywords and word not in NOT_THEMES]
         shared_genres = [genre.name for genre in source.genres.all() if genre.name in genres]
         if directors:
             parts.append(f"Like {source.title}: also directed by {directors[0]}")

@@ -53,7 +53,7 @@ def _nearest(vector, *, k: int, exclude_movie_id: int) -> dict[int, float]:
     return {movie_id: 1.0 - float(distance) for movie_id, distance in rows}
 
 
-def _co_liked(movie: Movie) -> tuple[dict[int, int], int]:
+def co_liked_counts(movie_id: int) -> tuple[dict[int, int], int]:
     """({other movie: how many of this movie's recent likers liked it too}, how many likers were read)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -67,7 +67,7 @@ def _co_liked(movie: Movie) -> tuple[dict[int, int], int]:
             GROUP BY rating.movie_id HAVING count(*) >= %(least)s
             UNION ALL SELECT NULL, count(*) FROM likers
             """,
-            {"movie": movie.pk, "liked": LIKED, "sample": LIKERS_SAMPLE, "least": MIN_SHARED_LIKERS},
+            {"movie": movie_id, "liked": LIKED, "sample": LIKERS_SAMPLE, "least": MIN_SHARED_LIKERS},
         )
         rows = cursor.fetchall()
     shared = {movie_id: count for movie_id, count in rows if movie_id is not None}
@@ -75,14 +75,19 @@ def _co_liked(movie: Movie) -> tuple[dict[int, int], int]:
     return shared, likers
 
 
+def co_likes(movie_id: int, *, limit: int) -> tuple[dict[int, int], dict[int, float]]:
+    """(shared likers per movie, the `limit` best co-like scores) of the movies this one's likers liked."""
+    shared, likers = co_liked_counts(movie_id)
+    rated = dict(Movie.objects.filter(pk__in=list(shared)).values_list("pk", "rating_count"))
+    scores = co_like_scores(shared, likers, rated)
+    return shared, dict(sorted(scores.items(), key=lambda item: -item[1])[:limit])
+
+
 def movies_similar_to(*, movie: Movie, k: int) -> list[Match]:
     """The k movies most like this one by meaning and by who liked them, each with a true reason."""
     own = MovieEmbedding.objects.filter(movie=movie).values_list("vector", flat=True).first()
     meaning = {} if own is None else _nearest(own, k=max(POOL, k), exclude_movie_id=movie.pk)
-    shared, likers = _co_liked(movie)
-    rated = dict(Movie.objects.filter(pk__in=list(shared)).values_list("pk", "rating_count"))
-    co_like = co_like_scores(shared, likers, rated)
-    co_like = dict(sorted(co_like.items(), key=lambda item: -item[1])[: max(POOL, k)])
+    shared, co_like = co_likes(movie.pk, limit=max(POOL, k))
     missing = [movie_id for movie_id in co_like if movie_id not in meaning]
     if own is not None and missing:  # every candidate gets both scores
         closeness = MovieEmbedding.objects.filter(movie_id__in=missing).annotate(distance=CosineDistance("vector", own))

@@ -12,7 +12,7 @@ import re
 from django.core.cache import cache
 
 from recommender.engine.llm.prompts import PROMPT_VERSION, similar_reason_prompt
-from recommender.engine.text.documents import MovieText
+from recommender.engine.text.documents import NOT_THEMES, MovieText
 from recommender.engine.text.grounding import facts_text, grounding_problems
 from recommender.models import SimilarReason
 from recommender.selectors.movie_text import movie_facts, movie_texts
@@ -110,7 +110,7 @@ def _in_common(text: MovieText, other_text: MovieText) -> tuple[list[str], list[
     """The genres (lower case, up to 3), directors and keywords (up to 3) both movies have."""
     genres = [genre.lower() for genre in other_text.genres if genre in text.genres][:3]
     directors = [name for name in other_text.directors if name in text.directors]
-    keywords = [word for word in other_text.keywords if word in text.keywords][:3]
+    keywords = [word for word in other_text.keywords if word in text.keywords and word not in NOT_THEMES][:3]
     return genres, directors, keywords
 
 

@@ -110,6 +110,21 @@ def test_what_a_person_ruled_out_in_their_words_is_left_out_unless_the_request_a
     assert not any(words.startswith("leaving out") for words in asked["understood"])
 
 
+@pytest.mark.ml
+def test_like_a_title_puts_what_its_fans_liked_first_and_says_how_many(api, catalog, make_user):
+    from catalog.services import rating_upsert
+    from recommender.services.embeddings import embeddings_refresh
+
+    embeddings_refresh()
+    for fan in [make_user() for _ in range(4)]:  # Heat's fans also liked Airplane!, nothing like it in text
+        rating_upsert(user=fan, movie=catalog["heat"], value=5)
+        rating_upsert(user=fan, movie=catalog["airplane"], value=4.5)
+    body = _search(api, "something like heat")
+    assert _titles(body)[0] == ("Airplane!", 1980)
+    assert body["results"][0]["reason"].startswith("4 people who liked Heat liked this too")
+    assert all("people who liked" not in hit["reason"] for hit in body["results"][1:])
+
+
 @pytest.mark.ml  # a described request is embedded
 def test_a_studio_people_choose_films_by_filters_the_recommendations(api, catalog, make_movie):
     make_movie("Toy Story", 1995, ("Animation", "Comedy"), rating_count=200, rating_mean=3.9,

@@ -5,6 +5,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+# TMDB keywords about the production or the credits, not about the film's story or mood: no reason
+# says a film is "about duringcreditsstinger", and no theme request is built from them.
+NOT_THEMES = frozenset({
+    "duringcreditsstinger", "aftercreditsstinger", "woman director", "independent film", "3d", "sequel",
+    "remake", "imax", "short", "anime", "silent film", "black and white",
+})  # fmt: skip
+
 
 @dataclass(frozen=True)
 class MovieText:

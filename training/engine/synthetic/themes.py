@@ -13,16 +13,12 @@ import random
 from collections import defaultdict
 
 from recommender.engine.query.graph import CatalogGraph, GraphMovie
+from recommender.engine.text.documents import NOT_THEMES
 from training.engine.synthetic.retrieval_set import RetrievalExample, split_of
 
 MIN_RELEVANT = 2
 MAX_RELEVANT = 150  # "dramas from the 90s" has hundreds: too vague to teach anything
 
-# Keywords about the production or the credits, not about the film's story or mood.
-NOT_THEMES = frozenset({
-    "duringcreditsstinger", "aftercreditsstinger", "woman director", "independent film", "3d", "sequel",
-    "remake", "imax", "short", "anime", "silent film", "black and white",
-})  # fmt: skip
 
 # How people name a genre in a sentence: (singular with article, plural).
 GENRE_NOUNS = {
