@@ -3,7 +3,8 @@
 For each user with a liked movie (LIKED or more) in train and one in test: the seed is their best
 rated train movie (ties: the most recent). Its k neighbours, ranked as served (the POOL nearest by
 meaning and by co-likes, blended), leave out the seed and the user's train movies; a hit is a
-movie the user liked in test. Co-likes and rating counts come from train only.
+movie the user liked in test. Co-likes and rating counts come from train only, over all of a
+movie's likers (serving reads its 300 biggest fans: at latest-small's size no movie has more).
 """
 
 from __future__ import annotations
