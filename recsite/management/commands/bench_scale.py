@@ -1,4 +1,4 @@
-"""`python manage.py bench_scale --sizes 100k,1M [--steps ...] [--seed 42] [--keep]` (make bench-scale)
+"""`python manage.py bench_scale --sizes 100k,1M [--steps ...] [--seed 42] [--keep] [--reuse]` (make bench-scale)
 
 The cost curve of the platform against data size. For each size it writes a synthetic ml-25m-shaped
 folder (manage.py synthetic_movielens), creates a database of its own on the same Postgres
@@ -11,7 +11,8 @@ catalogue's embeddings) and vectors (`manage.py bench_vectors`: the HNSW index's
 against an exact search, after embed). Each step's wall time and peak memory (the process's maximum resident set,
 from wait4) go into a table, var/bench-scale/results.json (rows of sizes not rerun are kept), and a
 log-log plot of cost against size (var/bench-scale/cost.png). A step that fails ends that size; the
-table says which and why.
+table says which and why. --reuse runs the chosen steps on a size's database kept by an earlier
+--keep (embed and vectors after the rest, say) and keeps that size's other saved rows.
 """
 
 from __future__ import annotations
@@ -58,10 +59,12 @@ class Command(BaseCommand):
         parser.add_argument("--steps", default=",".join(DEFAULT_STEPS), help=f"from {','.join(STEPS)}")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--keep", action="store_true", help="keep each size's database afterwards")
+        parser.add_argument("--reuse", action="store_true",
+                            help="run the steps on each size's kept database; keep its other rows")  # fmt: skip
         parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
                             help="processes sharing the feed refresh, as workers would (default: cores)")  # fmt: skip
 
-    def handle(self, *args, sizes: str, steps: str, seed: int, keep: bool, processes: int, **options):
+    def handle(self, *args, sizes: str, steps: str, seed: int, keep: bool, reuse: bool, processes: int, **options):
         try:
             counts = [(label.strip(), parse_size(label)) for label in sizes.split(",") if label.strip()]
         except ValueError as exc:
@@ -75,9 +78,9 @@ class Command(BaseCommand):
         self.stdout.write(f"protocol: synthetic ml-25m-shaped data (seed {seed}); each step a separate manage.py "
                           f"process, OMP/MKL threads 1 (the feed refresh shared by {processes} processes); wall "
                           "time and peak RSS of that process (for the refresh, of its parent)")  # fmt: skip
-        rows = _earlier_rows(out / "results.json", {label for label, _ in counts})
+        rows = _earlier_rows(out / "results.json", {label for label, _ in counts}, chosen if reuse else None)
         for label, count in counts:
-            rows += self._one_size(label, count, chosen, seed, keep, out, processes)
+            rows += self._one_size(label, count, chosen, seed, keep or reuse, out, processes, reuse)
             (out / "results.json").write_text(json.dumps(rows, indent=1))
         rows.sort(key=lambda row: row["ratings"])  # smallest size first; steps keep their order
         self._table(rows)
@@ -85,13 +88,17 @@ class Command(BaseCommand):
         self.stdout.write(f"results: {out / 'results.json'}, plot: {out / 'cost.png'}")
 
     def _one_size(self, label: str, count: int, steps: list[str], seed: int, keep: bool, out: Path,
-                  processes: int) -> list[dict]:  # fmt: skip
+                  processes: int, reuse: bool = False) -> list[dict]:  # fmt: skip
         folder = settings.VAR_DIR / "datasets" / "synthetic-movielens" / f"{label.lower()}-seed{seed}"
         database = f"{settings.DATABASES['default']['NAME']}_scale_{label.lower().replace('.', '_')}"
         env = self._environment(database, out / label.lower())
         rows = []
-        self._recreate_database(database)
-        shutil.rmtree(out / label.lower() / "models", ignore_errors=True)  # a fresh database: fresh versions
+        if reuse:
+            if not self._database_exists(database):
+                raise CommandError(f"--reuse: there is no database {database}; run this size with --keep first")
+        else:
+            self._recreate_database(database)
+            shutil.rmtree(out / label.lower() / "models", ignore_errors=True)  # a fresh database: fresh versions
         try:
             for step in steps:
                 if step == "generate":
@@ -140,6 +147,10 @@ class Command(BaseCommand):
         with self._admin_connection() as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
 
+    def _database_exists(self, name: str) -> bool:
+        with self._admin_connection() as connection:
+            return connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
     def _drop_database(self, name: str) -> None:
         with self._admin_connection() as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -180,12 +191,16 @@ class Command(BaseCommand):
         plt.close(figure)
 
 
-def _earlier_rows(path: Path, sizes: set[str]) -> list[dict]:
-    """The saved rows of the sizes this run does not measure, so the table and the plot keep every
-    size measured so far (a 25M run takes hours: sizes are often run one at a time)."""
+def _earlier_rows(path: Path, sizes: set[str], reused_steps: list[str] | None = None) -> list[dict]:
+    """The saved rows this run does not measure again, so the table and the plot keep every size
+    measured so far (a 25M run takes hours: sizes are often run one at a time): rows of other sizes,
+    and with --reuse (`reused_steps`) this size's rows of the other steps."""
     if not path.is_file():
         return []
-    return [row for row in json.loads(path.read_text()) if row.get("size") not in sizes]
+    rows = json.loads(path.read_text())
+    if reused_steps is None:
+        return [row for row in rows if row.get("size") not in sizes]
+    return [row for row in rows if row.get("size") not in sizes or row.get("step") not in reused_steps]
 
 
 def _measure(command: list[str], env: dict) -> dict:
