@@ -1,4 +1,4 @@
-""" "More like this": a movie's neighbours by what it is about and by the people who liked it. Numpy only.
+"""More like this: a movie's neighbours by what it is about and by the people who liked it. Numpy only.
 
 Two signals, blended:
 - meaning: the cosine of the movies' text embeddings. It finds look-alikes even for a movie nobody

@@ -151,7 +151,7 @@ def recommendations_for(
             _filters(parse, genre, decade, all_genres=False, parsed_genres=not free_text, studios=studios)
         )
         loose = loose.exclude(pk__in=excluded)
-        candidates = _candidates(loose, vectors, fulltext) or _by_popularity(loose)
+        candidates = _candidates(loose, vectors, [*fulltext, *co_like]) or _by_popularity(loose)
     if not candidates:
         return []
     if free_text:
@@ -235,10 +235,10 @@ def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dic
     return vectors
 
 
-def _candidates(movies, vectors: dict[str, np.ndarray], fulltext: list[int] = ()) -> list[Movie]:
+def _candidates(movies, vectors: dict[str, np.ndarray], extra_ids: list[int] = ()) -> list[Movie]:
     """Movies passing the filters: the nearest to each similarity vector (titles, text) and those of
-    `fulltext` (ids full-text search found), else the most rated; each carries `closeness`, its
-    cosine similarity to every vector (less/more phrases too)."""
+    `extra_ids` (what full-text search found, what the named titles' fans liked), else the most
+    rated; each carries `closeness`, its cosine similarity to every vector (less/more phrases too)."""
     if not vectors:
         return _by_popularity(movies)
     targets = [name for name in ("titles", "text") if name in vectors]
@@ -256,7 +256,7 @@ def _candidates(movies, vectors: dict[str, np.ndarray], fulltext: list[int] = ()
         if not targets:  # only "less"/"more" phrases: they re-order the most rated
             rated = movies.filter(embedding__isnull=False).order_by("-rating_count", "pk")
             found |= dict.fromkeys(rated.values_list("pk", flat=True)[:NEAREST])
-    found |= dict.fromkeys(fulltext)
+    found |= dict.fromkeys(extra_ids)
     aliases = {name: f"distance_{i}" for i, name in enumerate(vectors)}  # phrases are not SQL aliases
     annotated = movies.filter(pk__in=list(found), embedding__isnull=False).annotate(
         **{aliases[name]: CosineDistance("embedding__vector", vector.tolist()) for name, vector in vectors.items()}

@@ -1,4 +1,4 @@
-""" "More like this": the nearest movies by meaning (pgvector, cosine) and by co-likes (the ratings),
+"""More like this: the nearest movies by meaning (pgvector, cosine) and by co-likes (the ratings),
 blended as recommender/engine/similar.py says. The search box is selectors/search.py.
 
 Pure reads: a match whose LLM-written reason does not exist yet carries the metadata template and
@@ -90,7 +90,7 @@ def co_likes(movie_id: int, *, limit: int) -> tuple[dict[int, int], dict[int, fl
         shared, likers = co_liked_counts(movie_id)
         rated = dict(Movie.objects.filter(pk__in=list(shared)).values_list("pk", "rating_count"))
         best = sorted(co_like_scores(shared, likers, rated).items(), key=lambda item: -item[1])[:CO_LIKES_KEPT]
-        cached = [(movie_id, shared[movie_id], score) for movie_id, score in best]
+        cached = [(other, shared[other], score) for other, score in best]
         cache.set(key, cached, CO_LIKES_CACHE_S)
     kept = cached[:limit]
     return {other: count for other, count, _ in kept}, {other: score for other, _, score in kept}
