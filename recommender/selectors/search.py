@@ -48,6 +48,7 @@ from recommender.services.query_parser import query_parse
 from recommender.services.registry import serving_model
 
 SEARCH_ROUTES = ("recommendations", "answer", "title")
+NOTHING_RULED_OUT = RuledOut()
 NEAREST = 300  # candidates fetched per similarity signal before blending
 SHORT_REQUEST_WORDS = 12  # up to this many words a request's genres must all hold; beyond, any of them
 EF_SEARCH = 400
@@ -83,10 +84,11 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
         parse = replace(parse, intent="rec", ask=None)
     result = SearchResult(query=query, parse=parse, parser=parser, route="recommendations",
                           understood=understood(parse))  # fmt: skip
-    if parse.intent == "rec":
-        result.understood += [f"from {brand}" for brand in studios_named(query)]
-        standing = standing_exclusions(user=user, parse=parse, genre=genre)
-        result.understood += [f"leaving out {standing.describe()}, as your words ask"] if standing else []
+    # Read once, from the request as parsed: the looser second pass below keeps them.
+    studios = studios_named(query) if parse.intent == "rec" else []
+    standing = standing_exclusions(user=user, parse=parse, genre=genre) if parse.intent == "rec" else NOTHING_RULED_OUT
+    result.understood += [f"from {brand}" for brand in studios]
+    result.understood += [f"leaving out {standing.describe()}, as your words ask"] if standing else []
     if parse.intent == "non_rec":
         result.answer, movies = answer_for(parse=parse, user=user)
         result.route = "answer" if result.answer else "title"
@@ -94,13 +96,15 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
         return result
     if parse.ask in MOVIE_FACTS:  # "who directed Heat? and something like it": the fact, then the movies
         result.answer, _ = answer_for(parse=parse, user=user)
-    result.hits = recommendations_for(parse=parse, query=query, user=user, k=k, genre=genre, decade=decade)
+    read_once = {"studios": studios, "standing": standing}
+    result.hits = recommendations_for(parse=parse, query=query, user=user, k=k, genre=genre, decade=decade, **read_once)
     if len(result.hits) < k and len(query.split()) > SHORT_REQUEST_WORDS and (parse.people or parse.genres):
         # A long description names people and genres in passing ("I've seen every Tarantino film, I
         # want more in that vein"): when they leave fewer than k films, its words rank the rest.
         looser = replace(parse, people=[], genres=[])
         shown = {hit.movie.pk for hit in result.hits}
-        more = recommendations_for(parse=looser, query=query, user=user, k=2 * k, genre=genre, decade=decade)
+        more = recommendations_for(parse=looser, query=query, user=user, k=2 * k, genre=genre, decade=decade,
+                                   **read_once)  # fmt: skip
         result.hits += [hit for hit in more if hit.movie.pk not in shown][: k - len(result.hits)]
     return result
 
@@ -119,11 +123,20 @@ def understood(parse: ParsedQuery) -> list[str]:
 
 
 def recommendations_for(
-    *, parse: ParsedQuery, query: str, user, k: int, genre: str = "", decade: int | None = None
+    *,
+    parse: ParsedQuery,
+    query: str,
+    user,
+    k: int,
+    genre: str = "",
+    decade: int | None = None,
+    studios: list[str] = (),
+    standing: RuledOut = NOTHING_RULED_OUT,
 ) -> list[SearchHit]:
+    """`studios`: the brands the request names (studios_named); `standing`: what the person's own
+    words rule out (standing_exclusions)."""
     # A long description mentions genres in passing ("funny, a bit romantic, nothing too dark"): any
     # of them will do. A short request names the kind it wants ("buddy cop action comedy"): all of them.
-    studios = studios_named(query)
     short = len(query.split()) <= SHORT_REQUEST_WORDS
     movies = Movie.objects.filter(_filters(parse, genre, decade, all_genres=short, studios=studios))
     named = [title.id for title in parse.titles]
@@ -132,9 +145,8 @@ def recommendations_for(
     if user.is_authenticated:
         rated = dict(Rating.objects.filter(user=user).values_list("movie_id", "value"))
         excluded |= set(rated) | set(NotInterested.objects.filter(user=user).values_list("movie_id", flat=True))
-        standing = standing_exclusions(user=user, parse=parse, genre=genre)
-        if standing:
-            movies = movies.exclude(ruled_out_filter(standing))
+    if standing:
+        movies = movies.exclude(ruled_out_filter(standing))
     movies = movies.exclude(pk__in=excluded)
     vectors = _similarity_vectors(parse, query, named)
     if named and "titles" not in vectors:  # the named movies are not embedded yet: their genres stand in
@@ -173,7 +185,7 @@ def standing_exclusions(*, user, parse: ParsedQuery, genre: str = "") -> RuledOu
     """What the person's own words rule out of every ranking ("no horror"), less the genres this
     request asks for by name ("a horror movie like Alien" wants horror)."""
     if not user.is_authenticated:
-        return RuledOut()
+        return NOTHING_RULED_OUT
     return user_ruled_out(user_id=user.pk).without({*parse.genres, *([genre] if genre else [])})
 
 

@@ -245,8 +245,10 @@ def _latencies(output: str) -> dict[str, float]:
 
 
 def _vectors(path: Path) -> list[dict]:
-    """manage.py bench_vectors' rows for the serving index at the ef_search each reader uses
-    (100 for "more like this" at k=10, 400 for the search box at k=300)."""
-    served = {10: 100, 300: 400}
+    """manage.py bench_vectors' rows for the serving index at the ef_search each reader uses:
+    "more like this" at k=10, the search box's candidates at k=NEAREST."""
+    from recommender.selectors import search, similar
+
+    served = {10: similar.EF_SEARCH, search.NEAREST: search.EF_SEARCH}
     return [row for row in json.loads(path.read_text())["rows"]
             if row["index"].endswith("(serving)") and served.get(row["k"]) == row["ef_search"]]  # fmt: skip
