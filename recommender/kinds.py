@@ -156,6 +156,7 @@ _LANGUAGE_KINDS = (
                 "profile_similarity",
                 "neighbour_similarity",
                 "stated_similarity",
+                "genre_affinity",
             ],
             "seed": 20240101,
             "llm_top": 30,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from catalog.models import Genre, Movie
 from recommender.engine.cf.data import Interactions
 from recommender.engine.llm.profiles import (
     favourites_by_user,
@@ -29,6 +30,24 @@ def item_vectors(*, movie_ids=None) -> ItemVectors:
         return ItemVectors.from_rows([], np.zeros((0, DIMENSIONS), dtype=np.float32))
     ids, vectors = zip(*pairs, strict=True)
     return ItemVectors.from_rows(ids, np.vstack(vectors))
+
+
+def item_genres(*, movie_ids=None) -> ItemVectors:
+    """A 0/1 row per movie (all, or these), one column per genre in id order: genre_affinity's input.
+
+    Every genre of the catalog gets a column, so rows read for different movies line up."""
+    genre_ids = Genre.objects.order_by("id").values_list("id", flat=True)
+    columns = {genre_id: column for column, genre_id in enumerate(genre_ids)}
+    links = Movie.genres.through.objects.all()
+    if movie_ids is not None:
+        links = links.filter(movie_id__in=list(movie_ids))
+    pairs = list(links.values_list("movie_id", "genre_id"))
+    ids = np.unique(np.asarray([movie for movie, _ in pairs], dtype=np.int64))
+    matrix = np.zeros((len(ids), len(columns)), dtype=np.float32)
+    if pairs:
+        rows = np.searchsorted(ids, [movie for movie, _ in pairs])
+        matrix[rows, [columns[genre] for _, genre in pairs]] = 1.0
+    return ItemVectors.from_rows(ids, matrix)
 
 
 def generated_profiles(ratings: Interactions, *, use_llm: bool) -> dict[int, str]:

@@ -27,7 +27,7 @@ from recommender.engine.rerank.model import (
 from recommender.engine.text.reason_check import CITE_MIN, phrase_support, rules_out
 from recommender.models import ModelVersion, UserFeed
 from recommender.selectors.movie_text import movie_texts
-from recommender.services.language import item_vectors, llm_judgements
+from recommender.services.language import item_genres, item_vectors, llm_judgements
 from recommender.services.registry import serving_model
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,9 @@ def _language_order(
     clauses = _clauses(text)
     clause_vectors = embedder().encode([text, *clauses]) if text else None
     counts = dict(Movie.objects.filter(id__in=item_ids.tolist()).values_list("id", "rating_count"))
+    genres = None
+    if "genre_affinity" in reranker.features:  # versions fitted before the feature existed skip the query
+        genres = item_genres(movie_ids=[*item_ids.tolist(), *ratings.item_ids.tolist()])
     # Words the user wrote weigh as a statement of what they want; a generated profile only restates
     # their favourites (see rerank.py on why these are two features).
     text_vector = None if clause_vectors is None else clause_vectors[0]
@@ -101,6 +104,8 @@ def _language_order(
         profile_vector=None if written else text_vector, stated_vector=text_vector if written else None,
         liked_item_ids=liked_ids, liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
         rating_counts=np.asarray([counts.get(int(i), 0) for i in item_ids]),
+        item_genres=None if genres is None else genres.of(item_ids),
+        genre_profile=None if genres is None else genres.of(ratings.item_ids).sum(0),
     )  # fmt: skip
     if llm_top and text:  # a re-ranker fitted with the LLM judgement: judge the top candidates now
         judged = llm_judgements({feed.user_id: text}, {feed.user_id: item_ids[:llm_top]}).get(feed.user_id, [])

@@ -219,8 +219,29 @@ def test_a_reranker_training_run_fits_checks_and_records_its_protocol(serving_ea
     assert run.promoted == metrics["gate"]["passed"]
     if run.promoted:
         assert set(metrics["weights"]) == {
-            "cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "stated_similarity"
+            "cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "stated_similarity",
+            "genre_affinity",
         }  # fmt: skip
+
+
+@pytest.mark.ml
+def test_genre_affinity_reorders_a_feed_towards_the_genres_the_user_rated(api, serving_ease, taste_catalog):
+    """Each movie's genres against the genres of everything the user rated, read from the catalog."""
+    embeddings_refresh()
+    users_a, _, movies_a, movies_b = taste_catalog
+    fan = users_a[0]
+    reranker = _reranker({"cf": -1.0, "genre_affinity": 5.0})  # against CF, so only genres can win
+    model_version_promote(version=model_version_create(kind="reranker", parameters={}, metrics={},
+                                                       model=reranker, plot_png=None))  # fmt: skip
+    feed_refresh_for_user(user_id=fan.pk)
+    feed = UserFeed.objects.get(user=fan)
+    # The fan rated 9 space operas and 3 costume dramas: every Sci-Fi candidate comes first.
+    sci_fi = {m.pk for m in movies_a}
+    ranked = feed.language_movie_ids
+    assert ranked and feed.language_note == ""
+    first_drama = next(i for i, movie_id in enumerate(ranked) if movie_id not in sci_fi)
+    assert all(movie_id not in sci_fi for movie_id in ranked[first_drama:]), ranked
+    assert {m.pk for m in movies_b} & set(ranked)
 
 
 @pytest.fixture(scope="session")

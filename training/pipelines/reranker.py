@@ -37,7 +37,13 @@ from recommender.kinds import build_model
 from recommender.models import ModelVersion, TrainingRun
 from recommender.services.data import ratings_interactions
 from recommender.services.embeddings import embedder
-from recommender.services.language import generated_profiles, intent_statements, item_vectors, llm_judgements
+from recommender.services.language import (
+    generated_profiles,
+    intent_statements,
+    item_genres,
+    item_vectors,
+    llm_judgements,
+)
 from recommender.services.registry import model_version_publish
 from training.services.gate import promotion_gate
 
@@ -68,8 +74,9 @@ def train(run: TrainingRun, reporter) -> tuple[dict, ModelVersion | None]:
     profile_vectors = dict(zip(with_text, embedder().encode([texts[u] for u in with_text]), strict=True))
     reporter.step(40, f"candidates (top {p['candidates']}) and features for {len(users)} validation users")
     candidates = build_candidates(
-        model, fit_train, users, n=p["candidates"], vectors=vectors, profile_vectors=profile_vectors
-    )
+        model, fit_train, users, n=p["candidates"], vectors=vectors, profile_vectors=profile_vectors,
+        genres=item_genres() if "genre_affinity" in features else None,
+    )  # fmt: skip
     if "llm" in features:  # one forward pass per judged candidate: a sample of users (see _with_judgements)
         candidates = _with_judgements(candidates, texts, p, reporter)
     rng = np.random.default_rng(p["seed"])

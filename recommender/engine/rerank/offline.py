@@ -36,7 +36,7 @@ LlmScorer = Callable[[Mapping[int, str], Mapping[int, np.ndarray]], dict[int, np
 
 @dataclass(frozen=True)
 class ItemVectors:
-    """Document embeddings by item id (unit length); unknown items get a zero vector."""
+    """A vector per item id (document embeddings, unit length; or genre indicators); unknown items get zeros."""
 
     index: IdIndex
     matrix: np.ndarray
@@ -102,7 +102,10 @@ def build_candidates(
     profile_vectors: Mapping[int, np.ndarray],
     llm_scores: Mapping[int, np.ndarray] | None = None,
     stated_vectors: Mapping[int, np.ndarray] | None = None,
+    genres: ItemVectors | None = None,
 ) -> dict[int, UserCandidates]:
+    """Each user's top-n CF candidates with what their features need; `genres` (a 0/1 row of genres
+    per movie) adds genre_affinity against the genres of everything the user rated in `train`."""
     seen = train.items_by_user()
     liked = liked_items(train)
     counted_items, counts = np.unique(train.item_ids, return_counts=True)
@@ -117,6 +120,8 @@ def build_candidates(
             llm_scores=None if llm_scores is None else llm_scores.get(user),
             rating_counts=np.where((p := count_index.index_of(items)) >= 0, counts[np.maximum(p, 0)], 0),
             stated_vector=None if stated_vectors is None else stated_vectors.get(user),
+            item_genres=None if genres is None else genres.of(items),
+            genre_profile=None if genres is None else genres.of(seen.get(user, np.empty(0, dtype=np.int64))).sum(0),
         )  # fmt: skip
     return out
 
@@ -134,6 +139,7 @@ def evaluate_reranking(
     llm: LlmScorer | None = None,
     statements: StatementMaker | None = None,
     extra_vectors: Mapping[str, ItemVectors] | None = None,
+    genres: ItemVectors | None = None,
     n: int = 100,
     k: int = 10,
     catalog_size: int | None = None,
@@ -147,6 +153,7 @@ def evaluate_reranking(
     a forward pass per candidate, too slow on CPU for every user.
     A variant naming `extra_vectors` takes its movie vectors from there (another embedder); its
     profile_similarity is left missing, because `embed` writes profile vectors in the default space.
+    `genres` (a 0/1 genre row per movie) is what genre_affinity needs.
     """
     fit_train, validation = validation_of(train)
     stages = {"validation": (fit_train, validation), "test": (train, test)}
@@ -186,7 +193,7 @@ def evaluate_reranking(
                     stated_vectors = dict(zip(said, embed(list(said.values())), strict=True)) if said else {}
                 prepared[key] = build_candidates(
                     model, ratings, stage_users, n=n, vectors=item_space, profile_vectors=profile_vectors,
-                    stated_vectors=stated_vectors,
+                    stated_vectors=stated_vectors, genres=genres,
                 )  # fmt: skip
                 log(f"{variant.cf_kind}{'/' + variant.vectors if variant.vectors else ''} {stage}: "
                     f"candidates for {len(stage_users)} users "
@@ -235,14 +242,15 @@ def with_llm_scores(candidates, texts, llm: LlmScorer, top: int) -> dict[int, Us
 def fit_reranker(
     features: tuple[str, ...], candidates: Mapping[int, UserCandidates], held: Interactions
 ) -> LinearReranker:
-    """Fit weights that tell each user's held-out items from their other candidates."""
+    """Fit weights that put each user's held-out items above their other candidates."""
     relevant = held.items_by_user()
-    rows, labels = [], []
+    rows, labels, groups = [], [], []
     for user, c in candidates.items():
         values, _ = candidate_features(c)
         rows.append(values)
         labels.append(np.isin(c.item_ids, relevant.get(user, np.empty(0, dtype=np.int64))))
-    return LinearReranker(features=features).fit(np.vstack(rows), np.concatenate(labels))
+        groups.append(np.full(len(c.item_ids), user))
+    return LinearReranker(features=features).fit(np.vstack(rows), np.concatenate(labels), np.concatenate(groups))
 
 
 def rerank_all(reranker: LinearReranker, candidates, k: int) -> tuple[dict[int, list[int]], list[float]]:

@@ -40,7 +40,40 @@ def _evaluate_popularity_candidates(variants, train, test, **options):
 
 def test_new_features_are_appended_so_existing_columns_keep_their_meaning():
     assert FEATURES[:6] == ("cf", "cf_rank", "popularity", "profile_similarity", "neighbour_similarity", "llm")
-    assert FEATURES[6:] == ("neighbour_mean", "stated_similarity")
+    assert FEATURES[6:] == ("neighbour_mean", "stated_similarity", "genre_affinity")
+
+
+def test_genre_affinity_is_the_cosine_with_the_genres_the_user_rated_and_missing_for_a_movie_without_any():
+    genres = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 0]], dtype=float)  # drama; drama and crime; none known
+    profile = np.array([3.0, 0.0, 1.0])  # rated three dramas and a comedy
+    values, _ = candidate_features(
+        UserCandidates(np.array([1, 2, 3]), np.array([3.0, 2.0, 1.0]), unit(np.ones((3, 2))),
+                       item_genres=genres, genre_profile=profile)
+    )  # fmt: skip
+    affinity = values[:, FEATURES.index("genre_affinity")]
+    assert np.allclose(affinity[:2], [3 / np.sqrt(10), 3 / np.sqrt(20)])
+    assert np.isnan(affinity[2])
+
+
+def test_the_fit_is_listwise_so_a_feature_that_only_tells_users_apart_gets_no_weight():
+    """Within one user's list a per-user constant changes no order; a pooled yes/no fit would weigh it
+    (here: the busy user has more held-out movies), a listwise fit cannot."""
+    rng = np.random.default_rng(0)
+    rows, labels, groups = [], [], []
+    for user, (activity, held_out) in enumerate([(5.0, 8), (1.0, 1), (4.0, 6), (0.5, 1)]):
+        signal = rng.normal(size=30)
+        chosen = np.argsort(-signal)[:held_out]  # the signal finds each user's held-out movies
+        values = np.full((30, len(FEATURES)), np.nan)
+        values[:, FEATURES.index("cf")] = signal
+        values[:, FEATURES.index("popularity")] = activity  # a per-user constant
+        rows.append(values)
+        labels.append(np.isin(np.arange(30), chosen))
+        groups.append(np.full(30, user))
+    reranker = LinearReranker(features=("cf", "popularity")).fit(
+        np.vstack(rows), np.concatenate(labels), np.concatenate(groups)
+    )
+    assert reranker.weights[0] > 1.0
+    assert abs(reranker.weights[1]) < 1e-6
 
 
 def test_neighbour_mean_averages_the_five_closest_liked_movies_and_the_maximum_stays_beside_it():

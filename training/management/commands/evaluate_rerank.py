@@ -26,6 +26,7 @@ from recommender.services.embeddings import embedder
 from recommender.services.language import (
     generated_profiles,
     intent_statements,
+    item_genres,
     item_vectors,
     llm_judgements,
 )
@@ -46,9 +47,10 @@ INTENT_NOTE = (
     "watch: an upper bound for typed preferences, not comparable with the other rows."
 )
 SHOWN = ["ndcg", "hr", "cum_hr", "recall", "map"]
+GENRE = ("genre_affinity",)  # catalog knowledge, not language: rows with and without it show what each adds
 # The row the feed serves by default: EASE candidates in the language-aware order (the reranker
 # kind's features; a user who wrote nothing has no stated_similarity, so these are the ones measured).
-FEED_VARIANT = "ease+pop+embedding"
+FEED_VARIANT = "ease+pop+emb+genre"
 
 
 def variants(*, llm_top: int, coliked: bool = False) -> list[Variant]:
@@ -63,6 +65,10 @@ def variants(*, llm_top: int, coliked: bool = False) -> list[Variant]:
         Variant("svd+pop+embedding", "svd", (*EMBEDDING, "popularity")),
         Variant("svdpp+pop+embedding", "svdpp", (*EMBEDDING, "popularity")),
         Variant("ease+pop+embedding", "ease", (*EMBEDDING, "popularity")),
+        Variant("svd+pop+genre", "svd", (*POPULARITY, *GENRE)),
+        Variant("svd+pop+emb+genre", "svd", (*EMBEDDING, "popularity", *GENRE)),
+        Variant("ease+pop+genre", "ease", (*POPULARITY, *GENRE)),
+        Variant(FEED_VARIANT, "ease", (*EMBEDDING, "popularity", *GENRE)),
         Variant("svd+pop+emb+intent*", "svd", INTENT, stated=True),
         Variant("ease+pop+emb+intent*", "ease", INTENT, stated=True),
     ]
@@ -157,6 +163,7 @@ class Command(BaseCommand):
             llm=llm_judgements if llm_top else None,
             statements=intent_statements,
             extra_vectors=extra,
+            genres=item_genres(),
             n=n,
             k=k,
             catalog_size=len(catalog),
