@@ -22,15 +22,17 @@ class Gate:
 
     `metric` comes from the run's validation metrics; `greater_is_better` says which way is
     better. The candidate must not be worse than every baseline (`must_improve`: strictly
-    better). `against_serving_record` adds the serving version's recorded metric as a baseline;
-    kinds whose held-out set changes with the catalog turn it off and measure the serving model
-    again beside the candidate instead.
+    better, by more than `min_margin`: a kind whose validation score moves between two runs of the
+    same recipe sets it above that spread). `against_serving_record` adds the serving version's
+    recorded metric as a baseline; kinds whose held-out set changes with the catalog turn it off and
+    measure the serving model again beside the candidate instead.
     """
 
     metric: str = "ndcg"
     greater_is_better: bool = True
     must_improve: bool = False
     against_serving_record: bool = True
+    min_margin: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,9 @@ _SEARCH_KINDS = (
         pipeline="training.pipelines.query_parser.train",
         # Promoted only when it beats the serving parser, measured again on the same validation requests
         # (the data set moves with the catalog and the generator, so a recorded number is not comparable).
-        gate=Gate(metric="parse_f1", must_improve=True, against_serving_record=False),
+        # Two LoRA runs of one recipe differ by more than a thousandth on validation: a version that
+        # passed by 0.0006 read lower than the serving one on the test split and the hand-written set.
+        gate=Gate(metric="parse_f1", must_improve=True, against_serving_record=False, min_margin=0.005),
         loader="recommender.engine.query.artifact.ParserFiles.load",
     ),
     # The free-text search re-ranker: a MiniLM cross-encoder trained on the newest narrative data set

@@ -34,12 +34,13 @@ def promotion_gate(*, kind: str, candidate: dict, measured: dict[str, dict] | No
     for name, metrics in baselines.items():
         other = metrics[gate.metric]
         margin = (value - other) if gate.greater_is_better else (other - value)
-        better = margin > 0 if gate.must_improve else margin + TOLERANCE >= 0
+        better = margin > gate.min_margin if gate.must_improve else margin + TOLERANCE >= 0
         relation = {(True, True): ">", (True, False): ">=", (False, True): "<", (False, False): "<="}[
             (gate.greater_is_better, gate.must_improve)
         ]
         if not better:
             verb = "is not better than" if gate.must_improve else "is worse than"
-            return False, f"{gate.metric} {value:.4f} {verb} {name}'s {other:.4f}"
+            by = f" by more than {gate.min_margin}" if gate.must_improve and gate.min_margin else ""
+            return False, f"{gate.metric} {value:.4f} {verb} {name}'s {other:.4f}{by}"
         reasons.append(f"{relation} {name}'s {other:.4f}")
     return True, f"{gate.metric} {value:.4f} " + ", ".join(reasons)
