@@ -186,7 +186,7 @@ def _because_text(movie: FeedMovie | None, value) -> str:
     # The cited movie was liked when the candidates were computed; a rating lowered since is no reason.
     if movie is None or value is None or value < CITE_MIN:
         return "Recommended from the ratings of people with tastes like yours."
-    return f"Because you gave {movie} {value} stars: people who liked it also liked this."
+    return f"Because you gave {movie} {float(value):g} stars: people who liked it also liked this."  # "4", "4.5"
 
 
 def _popular_feed(user, k: int, rated_count: int, dismissed: set[int], rules) -> Feed:
