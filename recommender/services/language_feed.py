@@ -18,7 +18,6 @@ import numpy as np
 from catalog.models import Movie, PreferenceSource
 from recommender.engine.cf.data import Interactions
 from recommender.engine.rerank.model import (
-    FEATURES,
     LinearReranker,
     ServingRerankers,
     UserCandidates,
@@ -42,8 +41,7 @@ LIKED_RATING = 4.0
 # (a two-valued spread), mean + 1 std equals the matching value itself.
 WORDS_MATCH = 0.25
 WORDS_ABOVE_MEAN = 0.5
-NEIGHBOUR_MATCH = 0.45  # cosine from which a highly rated movie counts as close
-NEIGHBOUR = FEATURES.index("neighbour_similarity")
+NEIGHBOUR_MATCH = 0.45  # cosine from which a highly rated movie counts as close (sharing a genre too)
 CF_REASON = "Recommended from the ratings of people with tastes like yours."
 POPULAR_REASON = "Popular with CineMatch members."
 
@@ -92,9 +90,7 @@ def _language_order(
     clauses = _clauses(text)
     clause_vectors = embedder().encode([text, *clauses]) if text else None
     counts = dict(Movie.objects.filter(id__in=item_ids.tolist()).values_list("id", "rating_count"))
-    genres = None
-    if "genre_affinity" in reranker.features:  # versions fitted before the feature existed skip the query
-        genres = item_genres(movie_ids=[*item_ids.tolist(), *ratings.item_ids.tolist()])
+    genres = item_genres(movie_ids=[*item_ids.tolist(), *ratings.item_ids.tolist()])
     # Words the user wrote weigh as a statement of what they want; a generated profile only restates
     # their favourites (see rerank.py on why these are two features).
     text_vector = None if clause_vectors is None else clause_vectors[0]
@@ -104,15 +100,14 @@ def _language_order(
         profile_vector=None if written else text_vector, stated_vector=text_vector if written else None,
         liked_item_ids=liked_ids, liked_vectors=vectors.of(liked_ids) if len(liked_ids) else None,
         rating_counts=np.asarray([counts.get(int(i), 0) for i in item_ids]),
-        item_genres=None if genres is None else genres.of(item_ids),
-        genre_profile=None if genres is None else genres.of(ratings.item_ids).sum(0),
+        item_genres=genres.of(item_ids), genre_profile=genres.of(ratings.item_ids).sum(0),
     )  # fmt: skip
     if llm_top and text:  # a re-ranker fitted with the LLM judgement: judge the top candidates now
         judged = llm_judgements({feed.user_id: text}, {feed.user_id: item_ids[:llm_top]}).get(feed.user_id, [])
         column = np.full(len(item_ids), np.nan)
         column[: len(judged)] = judged
         candidates = replace(candidates, llm_scores=column)
-    values, closest = candidate_features(candidates)
+    values, _ = candidate_features(candidates)
     scores = reranker.score(values)
     if not np.all(np.isfinite(scores)):
         raise ValueError("the re-ranker produced a non-finite score")
@@ -125,14 +120,15 @@ def _language_order(
     fallback = POPULAR_REASON if feed.ratings_seen == 0 else CF_REASON
     clause_margin = _clause_margins(clause_vectors[1:], candidates.item_vectors) if clauses else None
     texts = movie_texts(movie_ids=item_ids.tolist()) if clauses else {}
+    close = _close_loved_movies(candidates, genres.of(liked_ids))
     reasons = []
     for position in ranked.tolist():
         words = None
         if clause_margin is not None:
             words = _quotable_clause(clauses, clause_margin[:, position], texts.get(int(item_ids[position])))
         neighbour = None
-        if closest[position] >= 0 and values[position, NEIGHBOUR] >= NEIGHBOUR_MATCH:
-            liked_id = int(liked_ids[closest[position]])
+        if close[position] >= 0:
+            liked_id = int(liked_ids[close[position]])
             neighbour = (titles.get(liked_id), liked_values.get(liked_id))
         because = co_liked.get(int(item_ids[position]))
         co_rated = None
@@ -140,6 +136,20 @@ def _language_order(
             co_rated = (titles.get(because), liked_values[because])
         reasons.append(language_reason(words, neighbour, co_rated, fallback=fallback))
     return item_ids[ranked].tolist(), [float(scores[p]) for p in ranked], reasons
+
+
+def _close_loved_movies(candidates: UserCandidates, liked_genres: np.ndarray) -> np.ndarray:
+    """Per candidate, the index of the loved movie its document is closest to among those sharing a
+    genre with it, if the cosine reaches NEIGHBOUR_MATCH; -1 otherwise. Documents alone called
+    Cliffhanger close to The Englishman Who Went Up a Hill But Came Down a Mountain (a mountain in both)
+    and Beauty and the Beast close to Mary Shelley's Frankenstein: true cosines, but no reason a
+    person would accept."""
+    if candidates.liked_vectors is None or not len(candidates.liked_vectors):
+        return np.full(len(candidates.item_ids), -1)
+    similarity = candidates.item_vectors @ candidates.liked_vectors.T
+    similarity = np.where(candidates.item_genres @ liked_genres.T > 0, similarity, -np.inf)
+    best = similarity.argmax(axis=1)
+    return np.where(similarity[np.arange(len(best)), best] >= NEIGHBOUR_MATCH, best, -1)
 
 
 def _clause_margins(clause_vectors: np.ndarray, item_vectors: np.ndarray) -> np.ndarray:

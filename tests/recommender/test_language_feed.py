@@ -315,6 +315,25 @@ def test_the_ranking_switch_in_a_real_browser(browser, live_server, serving_rera
     assert CLASSIC_ORDER in browser.find_element(By.TAG_NAME, "main").text
 
 
+def test_a_loved_movie_is_called_close_only_when_it_shares_a_genre_with_the_candidate():
+    from recommender.engine.rerank.model import UserCandidates
+    from recommender.services.language_feed import _close_loved_movies
+
+    loved = np.array([[1.0, 0.0], [0.0, 1.0]])  # a comedy about a mountain; a thriller
+    loved_genres = np.array([[1.0, 0.0], [0.0, 1.0]])  # columns: comedy, thriller
+    candidates = UserCandidates(
+        item_ids=np.array([10, 11, 12]), cf_scores=np.zeros(3),
+        item_vectors=np.array([[0.8, 0.6], [0.8, 0.6], [0.1, 0.99]]),  # two mountain films; a heist
+        liked_vectors=loved, item_genres=np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]),
+    )  # fmt: skip
+    # The action film on a mountain falls back to the thriller it is less like; the comedy keeps the
+    # comedy; a movie without genres is close to nothing.
+    assert _close_loved_movies(candidates, loved_genres).tolist() == [1, 0, -1]
+    far = UserCandidates(item_ids=np.array([13]), cf_scores=np.zeros(1), item_vectors=np.array([[0.3, 0.3]]),
+                         liked_vectors=loved, item_genres=np.array([[1.0, 1.0]]))  # fmt: skip
+    assert _close_loved_movies(far, loved_genres).tolist() == [-1]  # below NEIGHBOUR_MATCH
+
+
 def test_words_are_quoted_only_for_movies_clearly_closer_to_them_than_the_other_candidates():
     from recommender.services.language_feed import _clause_margins
 
