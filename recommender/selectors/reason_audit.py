@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
-from catalog.models import Rating
+from catalog.models import Movie, Rating
 from catalog.preferences import written_preferences
 from recommender.engine.text.reason_check import reason_problems
 from recommender.selectors.feeds import RANKINGS, feed_for_user
@@ -60,9 +60,9 @@ def reason_audit(
                 continue
             items = rng.sample(feed.items, min(per_feed, len(feed.items)))
             texts = movie_texts(movie_ids=[item.movie.id for item in items])
-            rated = _rated_titles(user_id)
+            rated, rated_genres = _rated_titles(user_id)
             for item in items:
-                problems = reason_problems(item.explanation, texts[item.movie.id], rated)
+                problems = reason_problems(item.explanation, texts[item.movie.id], rated, rated_genres)
                 checked.append(
                     CheckedReason(user_id, ranking, item.movie.id, str(item.movie), item.explanation, problems)
                 )
@@ -71,13 +71,21 @@ def reason_audit(
     return checked
 
 
-def _rated_titles(user_id: int) -> dict[str, float]:
-    """The user's stars by title and by "Title (year)", the two ways reasons name a movie."""
+def _rated_titles(user_id: int) -> tuple[dict[str, float], dict[str, set[str]]]:
+    """The user's stars, and the genres of what they rated, by title and by "Title (year)", the two
+    ways reasons name a movie."""
     rated: dict[str, float] = {}
-    for title, year, stars in Rating.objects.filter(user_id=user_id).values_list(
-        "movie__title", "movie__year", "value"
+    genres: dict[str, set[str]] = {}
+    rows = Rating.objects.filter(user_id=user_id).values_list("movie_id", "movie__title", "movie__year", "value")
+    genres_of: dict[int, set[str]] = {}
+    for movie_id, genre in Movie.genres.through.objects.filter(movie_id__in=[row[0] for row in rows]).values_list(
+        "movie_id", "genre__name"
     ):
+        genres_of.setdefault(movie_id, set()).add(genre)
+    for movie_id, title, year, stars in rows:
         value = float(stars)
         rated[title] = max(value, rated.get(title, 0.0))  # two films of one title: either may be meant
-        rated[f"{title} ({year})" if year else title] = value
-    return rated
+        genres[title] = genres.get(title, set()) | genres_of.get(movie_id, set())
+        key = f"{title} ({year})" if year else title
+        rated[key], genres[key] = value, genres_of.get(movie_id, set())
+    return rated, genres

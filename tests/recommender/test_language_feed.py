@@ -2,6 +2,7 @@
 preference edits and "not interested" reach it; failures and hostile text keep the CF order."""
 
 import logging
+from io import StringIO
 
 import numpy as np
 import pytest
@@ -378,3 +379,32 @@ def test_a_reason_quotes_only_words_the_movie_bears_out_and_never_what_the_user_
     # however close an embedder finds it; what was ruled out is never a reason either.
     assert not [reason for reason in explanations if "Heist" in reason or "science fiction" in reason]
     assert any(reason.startswith("Because you said “I love a costume drama”") for reason in explanations)
+
+
+@pytest.mark.ml
+def test_check_reasons_passes_served_feeds_and_catches_a_false_reason(serving_reranker, taste_catalog):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    users_a, _, _, movies_b = taste_catalog
+    fan = users_a[0]
+    preference_update(user=fan, text="I love a costume drama. Period pieces with grand houses")
+    feed_refresh_for_user(user_id=fan.pk)
+    out = StringIO()
+    call_command("check_reasons", "--sample", "20", "--per-feed", "5", stdout=out)
+    assert "unsupported: 0 of 20" in out.getvalue()
+
+    # A space-opera fan's feed that calls a costume drama close to a space opera: true cosine or not,
+    # the two share no genre, and the audit says so.
+    feed = UserFeed.objects.get(user=fan)
+    space_opera = Rating.objects.filter(user=fan, value=5).select_related("movie").first().movie
+    drama = next(m for m in movies_b if not Rating.objects.filter(user=fan, movie=m).exists())
+    feed.language_movie_ids = [drama.pk, *feed.language_movie_ids[:4]]
+    feed.language_reasons = [f"Because you gave {space_opera.title} 5 stars and this is close to it.",
+                             *feed.language_reasons[:4]]  # fmt: skip
+    feed.language_scores = [9.0, *feed.language_scores[:4]]
+    feed.save()
+    out = StringIO()
+    with pytest.raises(CommandError, match="not supported by the data"):
+        call_command("check_reasons", "--sample", "40", "--per-feed", "10", stdout=out)
+    assert f"calls {drama.title} close to {space_opera.title}, but they share no genre" in out.getvalue()

@@ -6,7 +6,8 @@ A reason makes at most two kinds of claim, and each must be backed by data (issu
   however close an embedder puts the two; a phrase that rules something out ("no horror") is never
   a reason to watch anything;
 - it cites a movie the reader rated ("you gave Heat 4.5 stars"): they rated it at least CITE_MIN, and
-  with the stars stated.
+  with the stars stated; a movie called close to the recommended one ("... and this is close to it")
+  shares a genre with it.
 
 The feed uses `phrase_support` to choose what it quotes; `reason_problems` checks a finished sentence
 (the `check_reasons` command runs it over a sample of served feeds).
@@ -23,6 +24,7 @@ from recommender.engine.text.documents import MovieText
 CITE_MIN = 4.0  # stars: a movie rated lower is never cited as a reason
 QUOTED = re.compile(r"“([^”]+)”")
 CITED = re.compile(r"you gave (.+?) (\d(?:\.\d)?) stars")
+CLOSE = re.compile(r"you gave (.+?) \d(?:\.\d)? stars and this is close to it")
 # Words that say how someone feels about films, not what a film is about.
 TASTE_WORDS = frozenset(
     """love loved loves like liked likes enjoy enjoyed enjoys prefer want wanted adore favourite favorite
@@ -97,10 +99,13 @@ def _unknown_names(phrase: str, movie: MovieText) -> list[str]:
     return [name for name in names if not set(fold(name).split()) <= known]
 
 
-def reason_problems(reason: str, movie: MovieText, rated: dict[str, float]) -> list[str]:
+def reason_problems(
+    reason: str, movie: MovieText, rated: dict[str, float], rated_genres: dict[str, set[str]] | None = None
+) -> list[str]:
     """Why `reason` is not true for `movie` and this reader (empty: it is).
 
-    `rated` maps each movie the reader rated, by title and by "Title (year)", to their stars."""
+    `rated` maps each movie the reader rated, by title and by "Title (year)", to their stars;
+    `rated_genres` (optional) maps the same keys to those movies' genres."""
     problems = []
     for phrase in QUOTED.findall(reason):
         if not phrase_support(phrase, movie):
@@ -113,4 +118,7 @@ def reason_problems(reason: str, movie: MovieText, rated: dict[str, float]) -> l
             problems.append(f"cites {title} as liked, but the reader gave it {value:g} stars")
         elif abs(value - float(stars)) > 1e-9:
             problems.append(f"says the reader gave {title} {stars} stars; they gave {value:g}")
+    for title in CLOSE.findall(reason) if rated_genres is not None else []:
+        if title in rated_genres and not rated_genres[title] & set(movie.genres):
+            problems.append(f"calls {movie.title} close to {title}, but they share no genre")
     return problems

@@ -2,7 +2,8 @@
 
 Samples served feed items across users (both rankings), checks every reason against the data
 (a quoted phrase must share a genre, keyword or description term with the movie; a cited movie
-must be one the user rated at least 4 stars, with the stars stated) and prints the counts, every
+must be one the user rated at least 4 stars, with the stars stated; a movie called close must share
+a genre with it) and prints the counts, every
 unsupported reason and a few supported ones. Exits with an error when any reason is unsupported.
 """
 
@@ -37,7 +38,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"protocol: {len(checked)} feed items, {per_feed} per user and ranking from each feed's top {FEED_DEPTH}, "
             f"{users} {who} in a random order (seed {seed}); a quote must share a genre, keyword or description "
-            f"term with its movie, a cited movie must be rated >= {CITE_MIN:g} stars by the user, as stated"
+            f"term with its movie, a cited movie must be rated >= {CITE_MIN:g} stars by the user, as stated, "
+            "and a movie called close must share a genre with it"
         )
         unsupported = [row for row in checked if row.problems]
         for claim, count in Counter(row.claim for row in checked).most_common():

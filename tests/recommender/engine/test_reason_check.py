@@ -82,6 +82,17 @@ def test_a_cited_movie_must_be_rated_at_least_four_stars_and_as_stated():
     assert reason_problems(with_year, SCHINDLERS_LIST, {"Heat (1995)": 4.0}) == []
 
 
+def test_a_movie_called_close_must_share_a_genre_with_the_recommended_one():
+    reason = "Because you gave Heat (1995) 4 stars and this is close to it."
+    rated = {"Heat (1995)": 4.0}
+    assert reason_problems(reason, SCHINDLERS_LIST, rated, {"Heat (1995)": {"Action", "Crime", "Thriller"}}) == [
+        "calls Schindler's List close to Heat (1995), but they share no genre"
+    ]
+    assert reason_problems(reason, SCHINDLERS_LIST, rated, {"Heat (1995)": {"Crime", "Drama"}}) == []
+    co_liked = "Because you gave Heat (1995) 4 stars: people who liked it also liked this."  # no closeness claimed
+    assert reason_problems(co_liked, SCHINDLERS_LIST, rated, {"Heat (1995)": {"Action"}}) == []
+
+
 @pytest.mark.parametrize(
     ("text", "genre_sets", "concerns"),
     [
