@@ -85,7 +85,7 @@ def test_evaluate_rerank_json_has_the_split_every_rows_top_k_and_what_the_feed_s
     call_command("evaluate_rerank", "--protocol", "seed-hr", "--n", "20", "--json", str(path), stdout=out)
     assert "for comparison, seed paper" in out.getvalue()
     document = json.loads(path.read_text())
-    assert document["protocol"]["name"] == "seed-hr" and document["feed_model"] == "ease+pop+embedding"
+    assert document["protocol"]["name"] == "seed-hr" and document["feed_model"] == "ease+pop+emb+genre"
     held = {user: item for user, item, _ in document["split"]["test"]}
     assert len(held) == len(document["split"]["test"])  # one held-out rating per user
     assert document["feed_model"] in document["models"]
