@@ -33,6 +33,7 @@ from pgvector.django import CosineDistance
 
 from catalog.models import Movie, NotInterested, Rating
 from recommender.engine.query.lexicon import mentions_film, unexplained_words
+from recommender.engine.query.limits import NO_LIMITS, Limits, limits_in
 from recommender.engine.query.schema import ParsedQuery
 from recommender.engine.query.studios import studio_companies, studios_named
 from recommender.engine.similar import CO_LIKE_WEIGHT, MIN_SHARED_LIKERS
@@ -82,12 +83,16 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
     if parse.intent == "non_rec" and parse.ask == "other" and mentions_film(query):
         # "alien invasion movie" read as off-topic: a request that speaks of films is about films.
         parse = replace(parse, intent="rec", ask=None)
+    limits = limits_in(query, years=not parse.titles)  # "from 1999", "under 90 minutes"
+    if limits and not parse.titles and (parse.ask in MOVIE_FACTS or parse.ask == "lookup"):
+        # "short movies under 90 minutes" asks for movies, not for the runtime of a movie it never names.
+        parse = replace(parse, intent="rec", ask=None)
     result = SearchResult(query=query, parse=parse, parser=parser, route="recommendations",
                           understood=understood(parse))  # fmt: skip
     # Read once, from the request as parsed: the looser second pass below keeps them.
     studios = studios_named(query) if parse.intent == "rec" else []
     standing = standing_exclusions(user=user, parse=parse, genre=genre) if parse.intent == "rec" else NOTHING_RULED_OUT
-    result.understood += [f"from {brand}" for brand in studios]
+    result.understood += [f"from {brand}" for brand in studios] + (limits.describe() if parse.intent == "rec" else [])
     result.understood += [f"leaving out {standing.describe()}, as your words ask"] if standing else []
     if parse.intent == "non_rec":
         result.answer, movies = answer_for(parse=parse, user=user)
@@ -96,7 +101,7 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
         return result
     if parse.ask in MOVIE_FACTS:  # "who directed Heat? and something like it": the fact, then the movies
         result.answer, _ = answer_for(parse=parse, user=user)
-    read_once = {"studios": studios, "standing": standing}
+    read_once = {"studios": studios, "standing": standing, "limits": limits if parse.intent == "rec" else NO_LIMITS}
     result.hits = recommendations_for(parse=parse, query=query, user=user, k=k, genre=genre, decade=decade, **read_once)
     if len(result.hits) < k and len(query.split()) > SHORT_REQUEST_WORDS and (parse.people or parse.genres):
         # A long description names people and genres in passing ("I've seen every Tarantino film, I
@@ -132,13 +137,14 @@ def recommendations_for(
     decade: int | None = None,
     studios: list[str] = (),
     standing: RuledOut = NOTHING_RULED_OUT,
+    limits: Limits = NO_LIMITS,
 ) -> list[SearchHit]:
     """`studios`: the brands the request names (studios_named); `standing`: what the person's own
-    words rule out (standing_exclusions)."""
+    words rule out (standing_exclusions); `limits`: the years and running times it asks for."""
     # A long description mentions genres in passing ("funny, a bit romantic, nothing too dark"): any
     # of them will do. A short request names the kind it wants ("buddy cop action comedy"): all of them.
     short = len(query.split()) <= SHORT_REQUEST_WORDS
-    movies = Movie.objects.filter(_filters(parse, genre, decade, all_genres=short, studios=studios))
+    movies = Movie.objects.filter(_filters(parse, genre, decade, all_genres=short, studios=studios, limits=limits))
     named = [title.id for title in parse.titles]
     excluded = set(named)
     rated: dict[int, float] = {}
@@ -148,7 +154,7 @@ def recommendations_for(
     if standing:
         movies = movies.exclude(ruled_out_filter(standing))
     movies = movies.exclude(pk__in=excluded)
-    vectors = _similarity_vectors(parse, query, named)
+    vectors = _similarity_vectors(parse, query, named, limits)
     if named and "titles" not in vectors:  # the named movies are not embedded yet: their genres stand in
         shared = Movie.objects.filter(genres__movies__in=named).values("pk")
         movies = movies.filter(pk__in=shared)
@@ -160,7 +166,9 @@ def recommendations_for(
         # "funny horror westerns": any of them, not all; a described request ("...rather than action")
         # may have been read with a genre it did not ask for: its words still rank the catalog.
         loose = Movie.objects.filter(
-            _filters(parse, genre, decade, all_genres=False, parsed_genres=not free_text, studios=studios)
+            _filters(
+                parse, genre, decade, all_genres=False, parsed_genres=not free_text, studios=studios, limits=limits
+            )
         )
         loose = loose.exclude(pk__in=excluded)
         candidates = _candidates(loose, vectors, [*fulltext, *co_like]) or _by_popularity(loose)
@@ -174,6 +182,8 @@ def recommendations_for(
     order = np.argsort(-scores, kind="stable")[:k]
     chosen = [candidates[i] for i in order]
     reasons = free_text_reasons(query, chosen) if free_text else _reasons(chosen, parse, named, shared)
+    if limits.max_minutes or limits.min_minutes:  # every hit runs as long as asked: say how long
+        reasons = [f"{reason} · {movie.runtime} minutes" for movie, reason in zip(chosen, reasons, strict=True)]
     if studios:  # every hit is from a studio named: say which
         reasons = [
             f"From {_studio_of(movie, studios)} · {reason}" for movie, reason in zip(chosen, reasons, strict=True)
@@ -200,8 +210,15 @@ def _filters(
     all_genres: bool = True,
     parsed_genres: bool = True,
     studios: list[str] = (),
+    limits: Limits = NO_LIMITS,
 ) -> Q:
     condition = Q()
+    if limits.years:
+        condition &= Q(year__in=limits.years)
+    if limits.max_minutes:  # a movie of unknown length cannot be promised short
+        condition &= Q(runtime__lte=limits.max_minutes)
+    if limits.min_minutes:
+        condition &= Q(runtime__gte=limits.min_minutes)
     if studios:  # "pixar movies": made by any of the studios named
         condition &= Q(*[Q(studios__contains=[name]) for name in studio_companies(studios)], _connector=Q.OR)
     if genre:  # the filter a person chose is always kept
@@ -224,7 +241,9 @@ def _filters(
     return condition
 
 
-def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dict[str, np.ndarray]:
+def _similarity_vectors(
+    parse: ParsedQuery, query: str, named: list[int], limits: Limits = NO_LIMITS
+) -> dict[str, np.ndarray]:
     """The vectors a request's movies should be close to: its named titles, its themes or plot, or
     (with nothing structured in it, "something for date night") the request itself."""
     vectors = {}
@@ -233,8 +252,8 @@ def _similarity_vectors(parse: ParsedQuery, query: str, named: list[int]) -> dic
         vectors["titles"] = np.mean(np.asarray(stored, dtype=np.float32), axis=0)
     phrases = {}
     text = " ".join([*parse.themes, parse.plot or ""]).strip()
-    leftover = unexplained_words(query, explained=[person.name for person in parse.people])
-    if not named and (text or leftover or not (parse.people or parse.genres or parse.decades)):
+    leftover = unexplained_words(query, explained=[*(person.name for person in parse.people), *limits.phrases])
+    if not named and (text or leftover or not (parse.people or parse.genres or parse.decades or limits)):
         # A described request is read whole (the bi-encoder was trained on whole requests), and so is
         # one with words the parse did not place ("90s teen comedies": "teen").
         text = query

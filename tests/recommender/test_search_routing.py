@@ -142,6 +142,23 @@ def test_a_studio_people_choose_films_by_filters_the_recommendations(api, catalo
     assert _search(api, "movies set in washington dc")["understood"] == []  # "dc" alone is not the studio
 
 
+def test_a_year_or_a_running_time_the_request_asks_for_filters_the_recommendations(api, catalog, make_movie):
+    make_movie("Fight Club", 1999, ("Drama",), rating_count=120, rating_mean=4.2, runtime=139)
+    make_movie("Run Lola Run", 1998, ("Action",), rating_count=60, rating_mean=3.9, runtime=81)
+    make_movie("Toy Story 2", 1999, ("Animation",), rating_count=90, rating_mean=3.9, runtime=92)
+    body = _search(api, "best movies of 1999")
+    assert body["route"] == "recommendations" and body["understood"] == ["from 1999"]
+    assert _titles(body) == [("Fight Club", 1999), ("Toy Story 2", 1999)]  # most rated first
+
+    # Not a question about the runtime of some movie: a request for short ones (of unknown length: none).
+    body = _search(api, "short movies under 90 minutes")
+    assert body["route"] == "recommendations" and body["answer"] == ""
+    assert body["understood"] == ["at most 90 minutes"] and _titles(body) == [("Run Lola Run", 1998)]
+    assert body["results"][0]["reason"].endswith("· 81 minutes")
+    assert sorted(_titles(_search(api, "long movies, over 2 hours"))) == [("Fight Club", 1999), ("Heat", 1995)]
+    assert ("Heat", 1995) in _titles(_search(api, "heat 1995"))  # a year after a title is the title's
+
+
 def test_chat_account_and_off_topic_requests_get_a_polite_reply_and_no_movies(api, catalog):
     for q in ("hello there", "how do i change my password", "what is 17 times 23"):
         body = _search(api, q)
