@@ -10,7 +10,7 @@ from django.db.models import Q, Value
 
 from catalog.changes import user_generation
 from catalog.models import Genre, Movie, NotInterested, PreferenceProfile, Rating
-from recommender.engine.text.reason_check import CITE_MIN
+from recommender.engine.text.reason_check import CITE_MIN, co_liked_reason
 from recommender.models import UserFeed
 from recommender.selectors.exclusions import ruled_out_filter, ruled_out_movie_ids, user_ruled_out
 from recommender.selectors.predicted import predicted_stars
@@ -186,7 +186,7 @@ def _because_text(movie: FeedMovie | None, value) -> str:
     # The cited movie was liked when the candidates were computed; a rating lowered since is no reason.
     if movie is None or value is None or value < CITE_MIN:
         return "Recommended from the ratings of people with tastes like yours."
-    return f"Because you gave {movie} {float(value):g} stars: people who liked it also liked this."  # "4", "4.5"
+    return co_liked_reason(str(movie), value)
 
 
 def _popular_feed(user, k: int, rated_count: int, dismissed: set[int], rules) -> Feed:

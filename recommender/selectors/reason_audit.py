@@ -7,8 +7,10 @@ import random
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Q, Value
 
-from catalog.models import Movie, Rating
+from catalog.models import Rating
 from catalog.preferences import written_preferences
 from recommender.engine.text.reason_check import reason_problems
 from recommender.selectors.feeds import RANKINGS, feed_for_user
@@ -76,16 +78,15 @@ def _rated_titles(user_id: int) -> tuple[dict[str, float], dict[str, set[str]]]:
     ways reasons name a movie."""
     rated: dict[str, float] = {}
     genres: dict[str, set[str]] = {}
-    rows = Rating.objects.filter(user_id=user_id).values_list("movie_id", "movie__title", "movie__year", "value")
-    genres_of: dict[int, set[str]] = {}
-    for movie_id, genre in Movie.genres.through.objects.filter(movie_id__in=[row[0] for row in rows]).values_list(
-        "movie_id", "genre__name"
-    ):
-        genres_of.setdefault(movie_id, set()).add(genre)
-    for movie_id, title, year, stars in rows:
+    rows = (
+        Rating.objects.filter(user_id=user_id)
+        .annotate(genre_names=ArrayAgg("movie__genres__name", filter=Q(movie__genres__isnull=False), default=Value([])))
+        .values_list("movie__title", "movie__year", "value", "genre_names")
+    )  # fmt: skip
+    for title, year, stars, names in rows:
         value = float(stars)
         rated[title] = max(value, rated.get(title, 0.0))  # two films of one title: either may be meant
-        genres[title] = genres.get(title, set()) | genres_of.get(movie_id, set())
+        genres[title] = genres.get(title, set()) | set(names)
         key = f"{title} ({year})" if year else title
-        rated[key], genres[key] = value, genres_of.get(movie_id, set())
+        rated[key], genres[key] = value, set(names)
     return rated, genres

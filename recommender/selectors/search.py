@@ -92,7 +92,8 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
     # Read once, from the request as parsed: the looser second pass below keeps them.
     studios = studios_named(query) if parse.intent == "rec" else []
     standing = standing_exclusions(user=user, parse=parse, genre=genre) if parse.intent == "rec" else NOTHING_RULED_OUT
-    result.understood += [f"from {brand}" for brand in studios] + (limits.describe() if parse.intent == "rec" else [])
+    limits = limits if parse.intent == "rec" else NO_LIMITS
+    result.understood += [f"from {brand}" for brand in studios] + limits.describe()
     result.understood += [f"leaving out {standing.describe()}, as your words ask"] if standing else []
     if parse.intent == "non_rec":
         result.answer, movies = answer_for(parse=parse, user=user)
@@ -101,7 +102,7 @@ def search_run(*, user, query: str, k: int = 20, genre: str = "", decade: int | 
         return result
     if parse.ask in MOVIE_FACTS:  # "who directed Heat? and something like it": the fact, then the movies
         result.answer, _ = answer_for(parse=parse, user=user)
-    read_once = {"studios": studios, "standing": standing, "limits": limits if parse.intent == "rec" else NO_LIMITS}
+    read_once = {"studios": studios, "standing": standing, "limits": limits}
     result.hits = recommendations_for(parse=parse, query=query, user=user, k=k, genre=genre, decade=decade, **read_once)
     if len(result.hits) < k and len(query.split()) > SHORT_REQUEST_WORDS and (parse.people or parse.genres):
         # A long description names people and genres in passing ("I've seen every Tarantino film, I

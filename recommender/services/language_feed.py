@@ -23,7 +23,7 @@ from recommender.engine.rerank.model import (
     UserCandidates,
     candidate_features,
 )
-from recommender.engine.text.reason_check import CITE_MIN, phrase_support, rules_out
+from recommender.engine.text.reason_check import CITE_MIN, co_liked_reason, phrase_support, rules_out
 from recommender.models import ModelVersion, UserFeed
 from recommender.selectors.movie_text import movie_texts
 from recommender.services.language import item_genres, item_vectors, llm_judgements
@@ -198,5 +198,5 @@ def language_reason(
     if said or rated:
         return f"Because {said or rated}."
     if co_rated and co_rated[0] and co_rated[1] is not None:
-        return f"Because you gave {co_rated[0]} {co_rated[1]:g} stars: people who liked it also liked this."
+        return co_liked_reason(co_rated[0], co_rated[1])
     return fallback

@@ -24,7 +24,7 @@ from recommender.engine.text.documents import MovieText
 CITE_MIN = 4.0  # stars: a movie rated lower is never cited as a reason
 QUOTED = re.compile(r"“([^”]+)”")
 CITED = re.compile(r"you gave (.+?) (\d(?:\.\d)?) stars")
-CLOSE = re.compile(r"you gave (.+?) \d(?:\.\d)? stars and this is close to it")
+CLOSE = re.compile(CITED.pattern + " and this is close to it")
 # Words that say how someone feels about films, not what a film is about.
 TASTE_WORDS = frozenset(
     """love loved loves like liked likes enjoy enjoyed enjoys prefer want wanted adore favourite favorite
@@ -99,6 +99,11 @@ def _unknown_names(phrase: str, movie: MovieText) -> list[str]:
     return [name for name in names if not set(fold(name).split()) <= known]
 
 
+def co_liked_reason(title: str, stars: float) -> str:
+    """The sentence both feed orders give a movie co-liked with one the reader loved ("4", "4.5 stars")."""
+    return f"Because you gave {title} {float(stars):g} stars: people who liked it also liked this."
+
+
 def reason_problems(
     reason: str, movie: MovieText, rated: dict[str, float], rated_genres: dict[str, set[str]] | None = None
 ) -> list[str]:
@@ -118,7 +123,7 @@ def reason_problems(
             problems.append(f"cites {title} as liked, but the reader gave it {value:g} stars")
         elif abs(value - float(stars)) > 1e-9:
             problems.append(f"says the reader gave {title} {stars} stars; they gave {value:g}")
-    for title in CLOSE.findall(reason) if rated_genres is not None else []:
+    for title, _ in CLOSE.findall(reason) if rated_genres is not None else []:
         if title in rated_genres and not rated_genres[title] & set(movie.genres):
             problems.append(f"calls {movie.title} close to {title}, but they share no genre")
     return problems
